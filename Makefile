@@ -1,0 +1,64 @@
+# LIS-portalen: `make run` serves the demo portal, `make test` runs every test.
+# Both install what is missing first (Debian packages when run as root, Python packages
+# into .venv), so they work on a fresh Debian machine and in CI.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 5000
+WORKERS ?= 2
+
+APT_RUN := libldap2-dev libsasl2-dev gcc python3-dev python3-venv
+APT_TEST := slapd ldap-utils chromium
+
+.PHONY: run test lint translations system-packages system-packages-test clean
+
+run: system-packages $(VENV)/.installed translations
+	set -a && . demo/demo.env && set +a && \
+	$(VENV)/bin/flask --app wsgi db upgrade && \
+	$(VENV)/bin/flask --app wsgi ldap-sync --ldif demo/exempelby.ldif && \
+	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
+	  --access-logfile - wsgi:app
+
+test: system-packages system-packages-test $(VENV)/.installed-test translations
+	$(VENV)/bin/ruff check app ldap_sync tests benchmarks demo wsgi.py
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check app ldap_sync tests benchmarks demo wsgi.py
+
+# Debian packages: only when missing, and only root may install them.
+system-packages:
+	@missing=$$(for p in $(APT_RUN); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "Missing Debian packages: $$missing (run as root or: sudo apt-get install $$missing)"; exit 1; fi; \
+	fi
+
+system-packages-test:
+	@missing=$$(for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "Missing Debian packages: $$missing (run as root or: sudo apt-get install $$missing)"; exit 1; fi; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements.txt requirements-test.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@ $(VENV)/.installed
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -q -d app/translations
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3*

@@ -1,0 +1,52 @@
+"""Command-line commands: `flask --app wsgi ldap-sync`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask_babel import gettext as _
+
+from ldap_sync import sync
+from ldap_sync.mapping import MappingError
+from ldap_sync.source import LdifSource, SourceError
+
+
+def _print_plan(plan: sync.Plan, dry_run: bool) -> None:
+    counts = sync.summary(plan)
+    heading = _("Torrkörning, inget ändrades:") if dry_run else _("Synkroniseringen klar:")
+    click.echo(heading)
+    labels = {
+        "created": _("skapade"), "updated": _("uppdaterade"), "deactivated": _("avaktiverade"),
+        "reactivated": _("återaktiverade"), "unresolved_managers": _("chefer som inte hittades"),
+        "grants_added": _("roller tilldelade"), "grants_revoked": _("roller återkallade"),
+    }
+    for key, label in labels.items():
+        click.echo(f"  {label}: {counts[key]}")
+    for person, manager_dn in plan.unresolved_managers:
+        click.echo("  " + _("%(user)s: chefen %(dn)s finns inte i katalogen",
+                            user=person.username, dn=manager_dn))
+
+
+@click.command("ldap-sync")
+@click.option("--ldif", "ldif_path", type=click.Path(exists=True, dir_okay=False),
+              help="Read an LDIF file instead of the live directory.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--force", is_flag=True, help="Run even when safety checks refuse.")
+def ldap_sync_command(ldif_path: str | None, dry_run: bool, force: bool) -> None:
+    """Sync people, units, managers and group roles from the directory."""
+    if not ldif_path:
+        raise click.UsageError(_("Ange --ldif FIL (synk mot en LDAP-server kommer i nästa "
+                                 "version)."))
+    source = LdifSource(ldif_path)
+    settings = sync.SyncSettings.from_config(current_app.config)
+    try:
+        plan = sync.run(source, settings, dry_run=dry_run, force=force)
+    except (SourceError, MappingError, sync.SyncRefused) as error:
+        raise click.ClickException(_("Synkroniseringen avbröts, inget ändrades: %(error)s",
+                                     error=str(error)))
+    _print_plan(plan, dry_run)
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the commands to `flask`."""
+    app.cli.add_command(ldap_sync_command)

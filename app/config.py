@@ -1,0 +1,128 @@
+"""Configuration from `PORTAL_*` environment variables.
+
+Every setting the portal reads is listed here once, with its default, so the README
+table and the code cannot drift apart: `SETTINGS` is what the README documents.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+INSECURE_KEYS = {"", "dev", "change-me", "demo-not-secret"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable, its default and what it means."""
+
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("PORTAL_DATABASE_URL", "sqlite:///instance/portal.sqlite3",
+            "SQLAlchemy URL; PostgreSQL as postgresql+psycopg://user:pw@host/db"),
+    Setting("PORTAL_SECRET_KEY", "", "signs the session cookie; required outside demo/test"),
+    Setting("PORTAL_DEMO", "0", "1 = demo sign-in without password (never in production)"),
+    Setting("PORTAL_COOKIE_SECURE", "0", "1 = session cookie only over HTTPS"),
+    Setting("PORTAL_PROXY_FIX", "0", "number of trusted reverse proxies in front"),
+    Setting("PORTAL_SESSION_HOURS", "10", "how long a sign-in lasts"),
+    Setting("PORTAL_LDAP_URL", "", "ldap:// or ldaps:// URL of the directory"),
+    Setting("PORTAL_LDAP_BIND_DN", "", "service account used to look people up"),
+    Setting("PORTAL_LDAP_BIND_PASSWORD", "", "its password"),
+    Setting("PORTAL_LDAP_BASE_DNS", "", "search bases, separated by ';'"),
+    Setting("PORTAL_LDAP_USER_FILTER", "(objectClass=inetOrgPerson)",
+            "LDAP filter for person entries"),
+    Setting("PORTAL_LDAP_PROFILE", "openldap", "attribute mapping: openldap or ad"),
+    Setting("PORTAL_LDAP_START_TLS", "0", "1 = StartTLS on ldap:// connections"),
+    Setting("PORTAL_LDAP_CA_FILE", "", "CA certificate file for TLS"),
+    Setting("PORTAL_LDAP_TIMEOUT", "10", "seconds before a directory call gives up"),
+    Setting("PORTAL_LDAP_COORDINATOR_GROUP", "", "DN of the group whose members are coordinators"),
+    Setting("PORTAL_LDAP_ADMIN_GROUP", "", "DN of the group whose members are portal admins"),
+    Setting("PORTAL_LDAP_ORGANIZATIONS", "",
+            "JSON (or @file) mapping search bases or an attribute to organizations"),
+    Setting("PORTAL_SIGNIN_MAX_FAILURES", "5", "failed sign-ins per username and address"),
+    Setting("PORTAL_SIGNIN_WINDOW_MINUTES", "15", "... within this many minutes"),
+)
+
+
+def env(name: str) -> str:
+    """Return the environment value of a setting, or its documented default."""
+    default = next(s.default for s in SETTINGS if s.name == name)
+    return os.environ.get(name, default)
+
+
+def _flag(name: str) -> bool:
+    return env(name).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_organizations(raw: str) -> dict[str, Any]:
+    """Parse PORTAL_LDAP_ORGANIZATIONS: inline JSON, or `@path` to a JSON file."""
+    raw = raw.strip()
+    if not raw:
+        return {}
+    if raw.startswith("@"):
+        raw = Path(raw[1:]).read_text(encoding="utf-8")
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError("PORTAL_LDAP_ORGANIZATIONS must be a JSON object")
+    return value
+
+
+def from_environment() -> dict[str, Any]:
+    """Build the Flask config mapping from the environment."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": env("PORTAL_DATABASE_URL"),
+        "SECRET_KEY": env("PORTAL_SECRET_KEY"),
+        "PORTAL_DEMO": _flag("PORTAL_DEMO"),
+        "SESSION_COOKIE_SECURE": _flag("PORTAL_COOKIE_SECURE"),
+        "PROXY_FIX": int(env("PORTAL_PROXY_FIX") or 0),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(env("PORTAL_SESSION_HOURS"))),
+        "LDAP_URL": env("PORTAL_LDAP_URL"),
+        "LDAP_BIND_DN": env("PORTAL_LDAP_BIND_DN"),
+        "LDAP_BIND_PASSWORD": env("PORTAL_LDAP_BIND_PASSWORD"),
+        "LDAP_BASE_DNS": [b.strip() for b in env("PORTAL_LDAP_BASE_DNS").split(";") if b.strip()],
+        "LDAP_USER_FILTER": env("PORTAL_LDAP_USER_FILTER"),
+        "LDAP_PROFILE": env("PORTAL_LDAP_PROFILE"),
+        "LDAP_START_TLS": _flag("PORTAL_LDAP_START_TLS"),
+        "LDAP_CA_FILE": env("PORTAL_LDAP_CA_FILE"),
+        "LDAP_TIMEOUT": float(env("PORTAL_LDAP_TIMEOUT")),
+        "LDAP_COORDINATOR_GROUP": env("PORTAL_LDAP_COORDINATOR_GROUP"),
+        "LDAP_ADMIN_GROUP": env("PORTAL_LDAP_ADMIN_GROUP"),
+        "LDAP_ORGANIZATIONS": load_organizations(env("PORTAL_LDAP_ORGANIZATIONS")),
+        "SIGNIN_MAX_FAILURES": int(env("PORTAL_SIGNIN_MAX_FAILURES")),
+        "SIGNIN_WINDOW": timedelta(minutes=int(env("PORTAL_SIGNIN_WINDOW_MINUTES"))),
+    }
+
+
+# Fixed settings that are not meant to vary between deployments.
+FIXED: dict[str, Any] = {
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "portal_session",
+    # The CSRF token lives in <body hx-headers>, which hx-boost never swaps, so it must
+    # not expire before the session does; the session lifetime bounds it instead.
+    "WTF_CSRF_TIME_LIMIT": None,
+    "BABEL_DEFAULT_LOCALE": "sv",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+    "LANGUAGES": {"sv": "Svenska", "en": "English"},
+}
+
+
+def check_secret_key(config: dict[str, Any]) -> None:
+    """Refuse to run in production with a missing or well-known secret key."""
+    if config.get("TESTING") or config.get("PORTAL_DEMO"):
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key in INSECURE_KEYS or len(key) < 16:
+        raise RuntimeError(
+            "PORTAL_SECRET_KEY must be set to a long random value outside demo/test mode "
+            '(e.g. python -c "import secrets; print(secrets.token_hex(32))")'
+        )

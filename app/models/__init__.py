@@ -1,0 +1,20 @@
+"""All models, imported here so Alembic and the app see every table."""
+
+from app.models.audit import AuditEvent
+from app.models.auth import SignInAttempt
+from app.models.organizations import Organization, OrganizationKind, OrgUnit
+from app.models.people import GrantSource, Person, PersonKind, PersonSource, Role, RoleGrant
+
+__all__ = [
+    "AuditEvent",
+    "GrantSource",
+    "OrgUnit",
+    "Organization",
+    "OrganizationKind",
+    "Person",
+    "PersonKind",
+    "PersonSource",
+    "Role",
+    "RoleGrant",
+    "SignInAttempt",
+]

@@ -1,0 +1,134 @@
+"""Signing in and out: directory passwords, demo sign-in, rate limits and session tokens."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Person, SignInAttempt
+from app.services import DomainError, Forbidden, NotFound, audit
+from app.text import fold
+from ldap_sync import sync
+from ldap_sync.live import Directory, DirectorySettings
+from ldap_sync.mapping import DirectorySnapshot, map_person
+from ldap_sync.organizations import OrganizationMap
+from ldap_sync.profiles import get_profile
+from ldap_sync.source import SourceError
+
+
+class SignInRefused(DomainError):
+    """Wrong credentials, an inactive account or too many attempts."""
+
+
+def person_for_session(token: str | None) -> Person | None:
+    """The active person whose current session token this is."""
+    if not token:
+        return None
+    return db.session.scalar(select(Person).where(Person.session_token == token,
+                                                  Person.active.is_(True)))
+
+
+def start_session(person: Person) -> str:
+    """Give the person a fresh session token (ending sessions that carried the old one)."""
+    person.session_token = secrets.token_urlsafe(32)
+    audit.record(person, "auth.signed_in", "person", person.id)
+    return person.session_token
+
+
+def end_session(person: Person) -> None:
+    """Invalidate the person's session on every worker and device."""
+    person.session_token = None
+    audit.record(person, "auth.signed_out", "person", person.id)
+
+
+def _recent_failures(username: str, address: str, window: timedelta) -> int:
+    since = utcnow() - window
+    return db.session.scalar(select(func.count()).select_from(SignInAttempt).where(
+        SignInAttempt.username == username, SignInAttempt.client_address == address,
+        SignInAttempt.attempted_at >= since, SignInAttempt.succeeded.is_(False))) or 0
+
+
+def _record_attempt(username: str, address: str, succeeded: bool) -> None:
+    db.session.add(SignInAttempt(username=username[:200], client_address=address[:64],
+                                 attempted_at=utcnow(), succeeded=succeeded))
+
+
+def directory_from_config(config: dict[str, Any]) -> Directory | None:
+    """The configured live directory, or None when no LDAP URL is set."""
+    if not config["LDAP_URL"]:
+        return None
+    return Directory(DirectorySettings(
+        url=config["LDAP_URL"], bind_dn=config["LDAP_BIND_DN"],
+        bind_password=config["LDAP_BIND_PASSWORD"], base_dns=tuple(config["LDAP_BASE_DNS"]),
+        user_filter=config["LDAP_USER_FILTER"], start_tls=config["LDAP_START_TLS"],
+        ca_file=config["LDAP_CA_FILE"], timeout=config["LDAP_TIMEOUT"]))
+
+
+def sign_in_with_password(username: str, password: str, address: str,
+                          config: dict[str, Any]) -> Person:
+    """Check the password against the directory and return the person to sign in.
+
+    The caller commits: a failed attempt is recorded for the rate limit even though
+    SignInRefused is raised.
+    """
+    key = fold(username.strip())
+    if _recent_failures(key, address, config["SIGNIN_WINDOW"]) >= config["SIGNIN_MAX_FAILURES"]:
+        raise SignInRefused(_("För många misslyckade inloggningar. Vänta en stund och "
+                              "försök igen."))
+    directory = directory_from_config(config)
+    if directory is None:
+        raise SignInRefused(_("Inloggning mot katalogen är inte konfigurerad."))
+    settings = sync.SyncSettings.from_config(config)
+    profile = get_profile(settings.profile, settings.profile_overrides)
+    try:
+        entry = directory.find_person(profile.username, username.strip(),
+                                      profile.person_attributes)
+        accepted = entry is not None and directory.check_password(entry[0], password)
+    except SourceError:
+        raise SignInRefused(_("Katalogen svarar inte just nu. Försök igen om en stund."))
+    if not accepted or entry is None:
+        _record_attempt(key, address, succeeded=False)
+        raise SignInRefused(_("Fel användarnamn eller lösenord."))
+    person = _person_from_entry(entry, directory, settings)
+    if person is None or not person.active:
+        _record_attempt(key, address, succeeded=False)
+        raise SignInRefused(_("Ditt konto är inte aktivt i portalen. Kontakta "
+                              "informationssäkerhetssamordnaren."))
+    _record_attempt(key, address, succeeded=True)
+    return person
+
+
+def _person_from_entry(entry: Any, directory: Directory,
+                       settings: sync.SyncSettings) -> Person | None:
+    """The portal's person for a directory entry, created if hired since the last sync."""
+    dn, attrs = entry
+    profile = get_profile(settings.profile, settings.profile_overrides)
+    found = map_person(dn, attrs, profile, OrganizationMap(settings.organizations))
+    person = db.session.scalar(select(Person).where(Person.directory_id == found.directory_id))
+    if person is not None:
+        return person
+    snapshot = DirectorySnapshot(people={found.directory_id: found})
+    snapshot.group_members = directory.groups_containing(dn, settings.group_roles())
+    plan = sync.plan_for(snapshot, settings, full_read=False)
+    sync.apply_plan(plan, snapshot, "sign-in")
+    db.session.flush()
+    return db.session.scalar(select(Person).where(Person.directory_id == found.directory_id))
+
+
+def demo_sign_in(person_id: int, demo_enabled: bool) -> Person:
+    """Sign in as any active person without a password; only in demo mode."""
+    if not demo_enabled:
+        raise Forbidden(_("Demoinloggning är avstängd."))
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound(_("Personen finns inte."))
+    if not person.active:
+        raise SignInRefused(_("Ditt konto är inte aktivt i portalen. Kontakta "
+                              "informationssäkerhetssamordnaren."))
+    return person

@@ -1,0 +1,68 @@
+"""What every page needs: roles of the signed-in person, role checks, page-or-fragment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, render_template
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+
+from app.htmx import wants_fragment
+from app.models import Role
+
+HTMX_FILE = "htmx-2.0.11.min.js"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def current_roles() -> set[Role]:
+    """Roles of the signed-in person, computed once per request."""
+    if not current_user.is_authenticated:
+        return set()
+    if "roles" not in g:
+        from app.services import people
+
+        g.roles = people.roles_of(current_user)
+    return g.roles
+
+
+def require_role(*roles: Role) -> Callable[[F], F]:
+    """Let a signed-in person through only with one of these roles, else 403."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_roles() & set(roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def render(page: str, fragment: str | None = None, status: int = 200, **context: Any) -> Any:
+    """The whole page, or only its partial when HTMX asks for a fragment."""
+    template = fragment if fragment and wants_fragment() else page
+    return render_template(template, **context), status
+
+
+def _template_globals() -> dict[str, Any]:
+    return {
+        "current_roles": current_roles(),
+        "Role": Role,
+        "demo_mode": current_app.config["PORTAL_DEMO"],
+        "htmx_file": HTMX_FILE,
+        "languages": current_app.config["LANGUAGES"],
+        "get_locale": get_locale,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Make the globals available to every template."""
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.context_processor(_template_globals)

@@ -1,0 +1,1 @@
+"""Directory sync: source (LDAP or LDIF) → mapping → reconcile (pure) → apply (one transaction)."""

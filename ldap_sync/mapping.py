@@ -1,0 +1,129 @@
+"""Directory entries → plain records of people and groups, using a profile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import ldap.dn
+
+from ldap_sync.dn import normalize_dn
+from ldap_sync.organizations import OrganizationMap, OrganizationRef
+from ldap_sync.profiles import Profile
+from ldap_sync.source import Entry
+
+
+class MappingError(Exception):
+    """Entries that cannot be trusted: the sync refuses to run on them."""
+
+
+@dataclass(frozen=True)
+class DirectoryPerson:
+    """What the directory says about one person."""
+
+    directory_id: str
+    dn: str
+    dn_norm: str
+    username: str
+    display_name: str
+    given_name: str
+    surname: str
+    mail: str | None
+    title: str
+    employee_number: str | None
+    kind: str
+    organization: OrganizationRef | None
+    unit_path: tuple[str, ...]
+    manager_dn_norm: str | None
+
+
+@dataclass
+class DirectorySnapshot:
+    """Everything read in one run: people by stable id, and group members by group DN."""
+
+    people: dict[str, DirectoryPerson] = field(default_factory=dict)
+    group_members: dict[str, set[str]] = field(default_factory=dict)
+
+    def by_dn(self) -> dict[str, DirectoryPerson]:
+        return {p.dn_norm: p for p in self.people.values()}
+
+
+def _first(attrs: dict[str, list[bytes]], name: str) -> str:
+    values = attrs.get(name) or []
+    return values[0].decode("utf-8").strip() if values else ""
+
+
+def _unit_path(dn: str, dn_norm: str, base: str | None) -> tuple[str, ...]:
+    """The `ou` RDNs between the organization's base (if any) and the entry, outermost first."""
+    parts = ldap.dn.str2dn(dn)
+    if base is not None:
+        depth = len(ldap.dn.str2dn(base))
+        parts = parts[: len(parts) - depth]
+    units = [value for rdn in parts[1:] for attr, value, _ in rdn if attr.lower() == "ou"]
+    return tuple(reversed(units))
+
+
+def map_person(dn: str, attrs: dict[str, list[bytes]], profile: Profile,
+               organizations: OrganizationMap) -> DirectoryPerson:
+    """Map one person entry; raises MappingError when it has no stable id or username."""
+    directory_id = _first(attrs, profile.stable_id)
+    username = _first(attrs, profile.username).lower()
+    if not directory_id or not username:
+        missing = profile.stable_id if not directory_id else profile.username
+        raise MappingError(f"{dn}: no {missing}")
+    dn_norm = normalize_dn(dn)
+    given, surname = _first(attrs, profile.given_name), _first(attrs, profile.surname)
+    display = next((v for v in (_first(attrs, a) for a in profile.display_name) if v), "")
+    kind_value = _first(attrs, profile.kind).lower()
+    if profile.unit_attribute:
+        unit = _first(attrs, profile.unit_attribute)
+        unit_path: tuple[str, ...] = tuple(p.strip() for p in unit.split("/") if p.strip())
+    else:
+        unit_path = _unit_path(dn, dn_norm, organizations.base_of(dn_norm))
+    manager = _first(attrs, profile.manager)
+    return DirectoryPerson(
+        directory_id=directory_id,
+        dn=dn,
+        dn_norm=dn_norm,
+        username=username,
+        display_name=display or f"{given} {surname}".strip() or username,
+        given_name=given,
+        surname=surname,
+        mail=_first(attrs, profile.mail) or None,
+        title=_first(attrs, profile.title),
+        employee_number=_first(attrs, profile.employee_number) or None,
+        kind=profile.kind_values.get(kind_value, "employee"),
+        organization=organizations.resolve(dn_norm, attrs),
+        unit_path=unit_path,
+        manager_dn_norm=normalize_dn(manager) if manager else None,
+    )
+
+
+def _classes(attrs: dict[str, list[bytes]]) -> set[str]:
+    return {v.decode("utf-8").lower() for v in attrs.get("objectclass", [])}
+
+
+def map_entries(entries: Iterable[Entry], profile: Profile, organizations: OrganizationMap,
+                group_dns: Iterable[str] = ()) -> DirectorySnapshot:
+    """Map all entries; only the groups named in `group_dns` are kept."""
+    wanted_groups = {normalize_dn(g) for g in group_dns if g}
+    snapshot = DirectorySnapshot()
+    usernames: dict[str, str] = {}
+    for dn, attrs in entries:
+        classes = _classes(attrs)
+        if profile.person_object_class in classes:
+            person = map_person(dn, attrs, profile, organizations)
+            if person.directory_id in snapshot.people:
+                other = snapshot.people[person.directory_id].dn
+                raise MappingError(f"{dn}: same stable id as {other}")
+            if person.username in usernames:
+                raise MappingError(f"{dn}: same username as {usernames[person.username]}")
+            usernames[person.username] = dn
+            snapshot.people[person.directory_id] = person
+        elif profile.group_object_class in classes:
+            group = normalize_dn(dn)
+            if group in wanted_groups:
+                members = attrs.get(profile.group_member, [])
+                snapshot.group_members[group] = {normalize_dn(m.decode("utf-8")) for m in members}
+    return snapshot
+
