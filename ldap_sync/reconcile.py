@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ldap_sync.dn import normalize_dn
 from ldap_sync.mapping import DirectoryPerson, DirectorySnapshot
 
 # The facts the sync owns; anything else on a person (locale, session) is the portal's.
@@ -75,17 +76,27 @@ def desired_fields(person: DirectoryPerson, manager_id: str | None) -> dict[str,
     }
 
 
-def _resolve_managers(snapshot: DirectorySnapshot, plan: Plan) -> dict[str, str | None]:
-    by_dn = snapshot.by_dn()
+def _resolve_managers(snapshot: DirectorySnapshot, known: list[KnownPerson],
+                      plan: Plan) -> dict[str, str | None]:
+    """Manager DNs → stable ids: from the snapshot, else (partial reads) from the database."""
+    by_dn = {dn: p.directory_id for dn, p in snapshot.by_dn().items()}
+    known_by_dn: dict[str, str] | None = None
     managers: dict[str, str | None] = {}
     for person in snapshot.people.values():
         manager_id = None
-        if person.manager_dn_norm:
-            manager = by_dn.get(person.manager_dn_norm)
-            if manager is None:
-                plan.unresolved_managers.append((person, person.manager_dn_norm))
-            elif manager.directory_id != person.directory_id:
-                manager_id = manager.directory_id
+        wanted = person.manager_dn_norm
+        if wanted:
+            manager_id = by_dn.get(wanted)
+            if manager_id is None:
+                if known_by_dn is None:
+                    known_by_dn = {normalize_dn(k.fields["directory_dn"]): k.directory_id
+                                   for k in known if k.directory_id and k.fields.get(
+                                       "directory_dn") and k.active}
+                manager_id = known_by_dn.get(wanted)
+            if manager_id is None:
+                plan.unresolved_managers.append((person, wanted))
+            elif manager_id == person.directory_id:
+                manager_id = None
         managers[person.directory_id] = manager_id
     return managers
 
@@ -99,7 +110,7 @@ def reconcile(snapshot: DirectorySnapshot, known: list[KnownPerson], grants: lis
     the people it read.
     """
     plan = Plan()
-    managers = _resolve_managers(snapshot, plan)
+    managers = _resolve_managers(snapshot, known, plan)
     by_directory_id = {k.directory_id: k for k in known if k.directory_id and not k.is_local}
     for directory_id, person in snapshot.people.items():
         wanted = desired_fields(person, managers[directory_id])

@@ -86,9 +86,10 @@ def sign_in_with_password(username: str, password: str, address: str,
         raise SignInRefused(_("Inloggning mot katalogen är inte konfigurerad."))
     settings = sync.SyncSettings.from_config(config)
     profile = get_profile(settings.profile, settings.profile_overrides)
+    organization_attribute = OrganizationMap(settings.organizations).attribute
+    attributes = [*profile.person_attributes, *filter(None, [organization_attribute])]
     try:
-        entry = directory.find_person(profile.username, username.strip(),
-                                      profile.person_attributes)
+        entry = directory.find_person(profile.username, username.strip(), attributes)
         accepted = entry is not None and directory.check_password(entry[0], password)
     except SourceError:
         raise SignInRefused(_("Katalogen svarar inte just nu. Försök igen om en stund."))

@@ -1,0 +1,279 @@
+"""The portal in a real browser: headless Chromium against a live server with the demo group.
+
+These tests look at what a person sees and can do: signing in, the menu their role allows,
+keyboard use, the language choice, WCAG 2.1 AA checks with axe-core, and a clean console
+under the strict Content-Security-Policy (which stays on: `bypass_csp` is never set).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, sync_playwright
+
+from app import create_app
+from app.extensions import db
+from ldap_sync import sync
+from ldap_sync.source import LdifSource
+from tests.live_server import LiveServer, start_live_server
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+AXE_SOURCE = ROOT / "tests" / "vendor" / "axe-core-4.14.1.min.js"
+AXE_RUN = """() => axe.run(document, {
+    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}
+}).then(result => result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    target: v.nodes.length ? v.nodes[0].target : [], html: v.nodes.length ? v.nodes[0].html : ''
+})))"""
+
+MARIA = "Maria Nilsson"
+MARIA_OPTION = re.compile(r"^Maria Nilsson – Enhetschef hemtjänst")
+MARIA_UNIT = "Socialtjänst / Äldreomsorg / Hemtjänst Norr"
+MARIAS_MANAGER = "Minh Korhonen"
+MARIAS_REPORT = "Karin Lundgren"
+
+
+@dataclass(frozen=True)
+class Portal:
+    """The live portal and the browser that visits it."""
+
+    server: LiveServer
+    browser: Browser
+
+    def url(self, path: str) -> str:
+        return self.server.url + path
+
+
+def _demo_app(database: Path) -> Flask:
+    """A demo-mode portal on its own SQLite file, migrated and loaded with the demo group."""
+    organizations = json.loads((ROOT / "demo" / "organizations.json").read_text("utf-8"))
+    app = create_app(test_config={
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "PORTAL_DEMO": True,
+        "LDAP_URL": "",
+        "LDAP_ORGANIZATIONS": organizations,
+        "LDAP_COORDINATOR_GROUP": "cn=LIS-samordnare,ou=Grupper,dc=exempelby,dc=se",
+        "LDAP_ADMIN_GROUP": "cn=Portaladministratörer,ou=Grupper,dc=exempelby,dc=se",
+    })
+    with app.app_context():
+        flask_migrate.upgrade()
+        sync.run(LdifSource(str(ROOT / "demo" / "exempelby.ldif")),
+                 sync.SyncSettings.from_config(app.config))
+    return app
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    """Live demo portal plus headless Chromium, shared by the tests of this module."""
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs the Debian "
+                    "chromium package the browser tests need.")
+    app = _demo_app(tmp_path_factory.mktemp("browser") / "portal.sqlite3")
+    server = start_live_server(app)
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            yield Portal(server=server, browser=browser)
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+        server.stop()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def page(portal: Portal) -> Iterator[Page]:
+    """A fresh browser context (no cookies) per test, with the CSP enforced."""
+    context = portal.browser.new_context(locale="sv-SE", bypass_csp=False)
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def _demo_select(page: Page, group: str) -> Locator:
+    """The demo sign-in <select> of one role group (`manager`, `employee`, ...)."""
+    return page.locator(f"select#demo-{group}")
+
+
+def _option_value(select: Locator, text: re.Pattern[str]) -> str:
+    """The value of the one option whose visible text matches `text`."""
+    option = select.locator("option").filter(has_text=text)
+    expect(option).to_have_count(1)
+    value = option.get_attribute("value")
+    assert value
+    return value
+
+
+def _sign_in(portal: Portal, page: Page, select: Locator, person: re.Pattern[str]) -> None:
+    """Choose `person` in a demo group's select, press its button, land on the start page."""
+    select.select_option(_option_value(select, person))
+    form = page.locator("form.demo-group").filter(has=select)
+    form.get_by_role("button", name=re.compile(r"^Logga in som vald person")).click()
+    page.wait_for_url(portal.url("/"))
+
+
+def _sign_in_as_maria(portal: Portal, page: Page) -> None:
+    page.goto(portal.url("/logga-in"))
+    _sign_in(portal, page, page.get_by_label(re.compile(r"^Chefer")), MARIA_OPTION)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mina uppgifter")
+
+
+def _fact(page: Page, term: str) -> Locator:
+    """The <dd> that belongs to the <dt> `term` on the start page."""
+    dt = page.locator("dl.facts dt").filter(has_text=re.compile(rf"^{re.escape(term)}$"))
+    return dt.locator("xpath=following-sibling::dd[1]")
+
+
+def _axe_violations(page: Page) -> list[dict]:
+    """Inject axe-core through the DevTools protocol (not a <script>) and run WCAG 2.1 AA."""
+    page.evaluate(AXE_SOURCE.read_text("utf-8"))
+    return page.evaluate(AXE_RUN)
+
+
+def _describe(violations: list[dict]) -> str:
+    return "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    at {v['target']}: {v['html']}"
+        for v in violations)
+
+
+def test_demo_manager_signs_in_and_sees_name_unit_and_manager(portal: Portal, page: Page) -> None:
+    _sign_in_as_maria(portal, page)
+
+    expect(page.locator(".lead")).to_contain_text(MARIA)
+    expect(_fact(page, "Namn")).to_have_text(MARIA)
+    expect(_fact(page, "Befattning")).to_have_text("Enhetschef hemtjänst")
+    expect(_fact(page, "Enhet")).to_have_text(MARIA_UNIT)
+    expect(_fact(page, "Chef")).to_have_text(MARIAS_MANAGER)
+    expect(_fact(page, "Roller")).to_contain_text("Chef")
+
+
+def test_navigation_shows_only_what_the_role_allows(portal: Portal, page: Page) -> None:
+    _sign_in_as_maria(portal, page)
+    nav = page.get_by_role("navigation", name="Huvudmeny")
+    expect(nav.get_by_role("link", name="Min enhet")).to_be_visible()
+    expect(nav.get_by_role("link", name="Samordning")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Administration")).to_have_count(0)
+
+    page.evaluate("window.stillTheSameDocument = true")
+    nav.get_by_role("link", name="Min enhet").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Min enhet")
+    expect(page).to_have_url(portal.url("/min-enhet/"))
+    assert page.evaluate("window.stillTheSameDocument === true"), "expected hx-boost navigation"
+    expect(nav.get_by_role("link", name="Min enhet")).to_have_attribute("aria-current", "page")
+    table = page.get_by_role("table", name="Personer som rapporterar till dig")
+    expect(table.get_by_role("row").filter(has_text=MARIAS_REPORT)).to_have_count(1)
+    expect(table.locator("tbody tr")).to_have_count(12)
+
+    expect(page.locator("main h1")).to_be_focused()
+    focused = page.evaluate("[document.activeElement.tagName, document.activeElement.textContent]")
+    assert focused == ["H1", "Min enhet"]
+
+
+def test_language_switch_is_remembered_after_sign_out_and_in(portal: Portal, page: Page) -> None:
+    # Someone other than Maria, so the remembered English cannot leak into other tests.
+    karin = re.compile(rf"^{MARIAS_REPORT} – ")
+    page.goto(portal.url("/logga-in"))
+    _sign_in(portal, page, _demo_select(page, "employee"), karin)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mina uppgifter")
+
+    page.get_by_label("Språk").select_option("en")
+    page.get_by_role("button", name="Byt språk").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My tasks")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    page.locator("form[action$='/logga-ut'] button[type=submit]").click()
+    page.wait_for_url(portal.url("/logga-in"))
+    _sign_in(portal, page, _demo_select(page, "employee"), karin)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("My tasks")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_sign_in_and_start_page_have_no_wcag_aa_violations(portal: Portal, page: Page) -> None:
+    page.goto(portal.url("/logga-in"))
+    sign_in_violations = _axe_violations(page)
+    _sign_in(portal, page, page.get_by_label(re.compile(r"^Chefer")), MARIA_OPTION)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mina uppgifter")
+    start_violations = _axe_violations(page)
+
+    report = ""
+    if sign_in_violations:
+        report += "/logga-in:\n" + _describe(sign_in_violations) + "\n"
+    if start_violations:
+        report += "/:\n" + _describe(start_violations) + "\n"
+    if report:
+        print(report)
+    assert not report, "axe-core found WCAG 2.1 AA violations:\n" + report
+
+
+def test_keyboard_user_can_sign_in_with_tab_and_enter(portal: Portal, page: Page) -> None:
+    page.goto(portal.url("/logga-in"))
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Hoppa till innehållet")).to_be_focused()
+
+    managers = page.get_by_label(re.compile(r"^Chefer"))
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "demo-manager":
+            break
+    expect(managers).to_be_focused()
+
+    option_count = managers.locator("option").count()
+    for _ in range(option_count):
+        chosen = managers.evaluate("s => s.options[s.selectedIndex].textContent")
+        if MARIA_OPTION.match(chosen):
+            break
+        page.keyboard.press("ArrowDown")
+    expect(managers.locator("option:checked")).to_have_text(MARIA_OPTION)
+
+    page.keyboard.press("Tab")
+    button = page.locator("form.demo-group").filter(has=managers).get_by_role("button")
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(portal.url("/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mina uppgifter")
+    expect(_fact(page, "Namn")).to_have_text(MARIA)
+
+
+def test_page_loads_without_csp_violations_or_console_errors(portal: Portal,
+                                                            page: Page) -> None:
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text} ({message.location.get('url')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+
+    page.goto(portal.url("/logga-in"), wait_until="networkidle")
+    page.wait_for_function("() => window.htmx !== undefined")  # the scripts were allowed
+    _sign_in(portal, page, page.get_by_label(re.compile(r"^Chefer")), MARIA_OPTION)
+    page.goto(portal.url("/"), wait_until="networkidle")
+    page.wait_for_function("() => window.htmx !== undefined")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mina uppgifter")
+
+    assert problems == [], "\n".join(problems)
