@@ -58,7 +58,7 @@ $(VENV)/.installed-test: requirements.txt requirements-test.txt
 	touch $@ $(VENV)/.installed
 
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d app/translations
+	$(VENV)/bin/pybabel compile -d app/translations
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3*

@@ -129,7 +129,7 @@ def _sign_in(portal: Portal, page: Page, select: Locator, person: re.Pattern[str
     """Choose `person` in a demo group's select, press its button, land on the start page."""
     select.select_option(_option_value(select, person))
     form = page.locator("form.demo-group").filter(has=select)
-    form.get_by_role("button", name=re.compile(r"^Logga in som vald person")).click()
+    form.get_by_role("button", name=re.compile(r"^(Logga in som vald person|Sign in as)")).click()
     page.wait_for_url(portal.url("/"))
 
 
@@ -205,6 +205,8 @@ def test_language_switch_is_remembered_after_sign_out_and_in(portal: Portal, pag
 
     page.locator("form[action$='/logga-ut'] button[type=submit]").click()
     page.wait_for_url(portal.url("/logga-in"))
+    # The sign-in page keeps the chosen language after sign-out.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     _sign_in(portal, page, _demo_select(page, "employee"), karin)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("My tasks")
@@ -251,6 +253,7 @@ def test_keyboard_user_can_sign_in_with_tab_and_enter(portal: Portal, page: Page
     page.keyboard.press("Tab")
     button = page.locator("form.demo-group").filter(has=managers).get_by_role("button")
     expect(button).to_be_focused()
+    expect(button).to_have_accessible_name("Logga in som vald person (Chefer)")
     page.keyboard.press("Enter")
 
     page.wait_for_url(portal.url("/"))

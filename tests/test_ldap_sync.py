@@ -60,8 +60,9 @@ def test_demo_group_is_loaded_with_people_units_managers_and_roles(app):
     kinds = {k: sum(1 for p in everyone.values() if p.kind == k) for k in PersonKind}
     assert kinds == {PersonKind.EMPLOYEE: 269, PersonKind.CONSULTANT: 8,
                      PersonKind.ELECTED: 15, PersonKind.BOARD: 10}
-    coordinators = db.session.scalars(select(Person.username).join(RoleGrant, RoleGrant.person_id == Person.id).where(
-        RoleGrant.role == Role.COORDINATOR, RoleGrant.revoked_at.is_(None)))
+    coordinators = db.session.scalars(
+        select(Person.username).join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(RoleGrant.role == Role.COORDINATOR, RoleGrant.revoked_at.is_(None)))
     assert set(coordinators) == {"karin.holm", "leila.oberg"}
     assert everyone["leila.oberg"].organization.name == "Exempelby Energi AB"
 

@@ -94,7 +94,8 @@ def test_group_membership_grants_and_revokes_roles():
     a, b = person("a", "anna"), person("b", "bo")
     group = "cn=lis-samordnare,ou=grupper"
     plan = reconcile(snapshot(a, b, groups={group: {a.dn_norm}}),
-                     [known(1, a), known(2, b)], [KnownGrant(id=7, person_id=2, role="coordinator")],
+                     [known(1, a), known(2, b)],
+                     [KnownGrant(id=7, person_id=2, role="coordinator")],
                      {group: "coordinator"})
     assert plan.grants_to_add == [("a", "coordinator")]
     assert [g.id for g in plan.grants_to_revoke] == [7]

@@ -77,6 +77,9 @@ def sign_in_with_password(username: str, password: str, address: str,
     The caller commits: a failed attempt is recorded for the rate limit even though
     SignInRefused is raised.
     """
+    if any(ord(ch) < 32 for ch in username):
+        # Control characters are never in a username; PostgreSQL would not even store them.
+        raise SignInRefused(_("Fel användarnamn eller lösenord."))
     key = fold(username.strip())
     if _recent_failures(key, address, config["SIGNIN_WINDOW"]) >= config["SIGNIN_MAX_FAILURES"]:
         raise SignInRefused(_("För många misslyckade inloggningar. Vänta en stund och "

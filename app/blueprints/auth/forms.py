@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -19,5 +20,6 @@ class DemoSignInForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Språk"), choices=[("sv", "Svenska"), ("en", "English")])
+    locale = SelectField(_l("Språk"), choices=[SelectChoice("sv", "Svenska"),
+                                               SelectChoice("en", "English")])
     next = HiddenField()

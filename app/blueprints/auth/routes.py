@@ -75,10 +75,13 @@ def demo_sign_in():
 @login_required
 def sign_out():
     """End the session everywhere."""
+    locale = current_user.locale or session.get("locale")
     auth.end_session(current_user)
     db.session.commit()
     logout_user()
     session.clear()
+    if locale:
+        session["locale"] = locale  # the sign-in page stays in the chosen language
     flash(_("Du är utloggad."), "info")
     return htmx.redirect(url_for("auth.sign_in"))
 

@@ -1,0 +1,57 @@
+"""Configuration from the environment and the refusal to run insecurely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.config import SETTINGS, load_organizations
+
+ROOT_README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_production_refuses_to_start_without_a_real_secret_key(monkeypatch):
+    monkeypatch.setenv("PORTAL_DEMO", "0")
+    monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="PORTAL_SECRET_KEY"):
+        create_app()
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "change-me")
+    with pytest.raises(RuntimeError, match="PORTAL_SECRET_KEY"):
+        create_app()
+
+
+def test_production_starts_with_a_long_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_DEMO", "0")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PORTAL_DATABASE_URL", f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    app = create_app()
+    assert app.config["PORTAL_DEMO"] is False and app.config["SECRET_KEY"] == "x" * 40
+
+
+def test_environment_settings_reach_the_config(monkeypatch):
+    monkeypatch.setenv("PORTAL_DEMO", "1")
+    monkeypatch.setenv("PORTAL_LDAP_BASE_DNS", "ou=A,dc=x,dc=se; ou=B,dc=x,dc=se")
+    monkeypatch.setenv("PORTAL_COOKIE_SECURE", "1")
+    monkeypatch.setenv("PORTAL_PROXY_FIX", "1")
+    app = create_app()
+    assert app.config["LDAP_BASE_DNS"] == ["ou=A,dc=x,dc=se", "ou=B,dc=x,dc=se"]
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["PROXY_FIX"] == 1
+
+
+def test_organizations_setting_reads_inline_json_or_a_file(tmp_path):
+    assert load_organizations('{"attribute": "o"}') == {"attribute": "o"}
+    path = tmp_path / "orgs.json"
+    path.write_text('{"organizations": {"Exempelby kommun": "municipality"}}', "utf-8")
+    assert load_organizations(f"@{path}")["organizations"] == {"Exempelby kommun":
+                                                                "municipality"}
+    with pytest.raises(ValueError):
+        load_organizations("[1, 2]")
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = ROOT_README.read_text(encoding="utf-8")
+    missing = [s.name for s in SETTINGS if f"`{s.name}`" not in readme]
+    assert missing == []
