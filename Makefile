@@ -12,7 +12,7 @@ WORKERS ?= 2
 APT_RUN := libldap2-dev libsasl2-dev gcc python3-dev python3-venv
 APT_TEST := slapd ldap-utils chromium
 
-.PHONY: run test lint translations system-packages system-packages-test clean
+.PHONY: run test lint translations messages system-packages system-packages-test clean
 
 run: system-packages $(VENV)/.installed translations
 	set -a && . demo/demo.env && set +a && \
@@ -62,3 +62,11 @@ translations: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3*
+
+# After changing user-facing texts: refresh the catalog, then translate the new entries
+# in app/translations/en/LC_MESSAGES/messages.po (tests/test_translations.py checks it).
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs '.*' \
+	  --no-location --sort-output -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations \
+	  --no-fuzzy-matching --ignore-obsolete
