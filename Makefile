@@ -10,7 +10,7 @@ PORT ?= 5000
 WORKERS ?= 2
 
 APT_RUN := libldap2-dev libsasl2-dev gcc python3-dev python3-venv
-APT_TEST := slapd ldap-utils chromium
+APT_TEST := slapd ldap-utils chromium fonts-liberation
 
 .PHONY: run test lint translations messages system-packages system-packages-test clean
 
@@ -28,22 +28,20 @@ test: system-packages system-packages-test $(VENV)/.installed-test translations
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check app ldap_sync tests benchmarks demo wsgi.py
 
-# Debian packages: only when missing, and only root may install them.
-system-packages:
-	@missing=$$(for p in $(APT_RUN); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# Debian packages: only those missing, and only root may install them; others are told.
+apt_ensure = missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	  else echo "Missing Debian packages: $$missing (run as root or: sudo apt-get install $$missing)"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "Missing Debian packages: $$missing (sudo apt-get install $$missing)"; exit 1; fi; \
 	fi
 
+system-packages:
+	@$(call apt_ensure,$(APT_RUN))
+
 system-packages-test:
-	@missing=$$(for p in $(APT_TEST); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	  else echo "Missing Debian packages: $$missing (run as root or: sudo apt-get install $$missing)"; exit 1; fi; \
-	fi
+	@$(call apt_ensure,$(APT_TEST))
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
