@@ -55,7 +55,7 @@ def load_known() -> tuple[list[KnownPerson], list[KnownGrant]]:
     return known, grants
 
 
-def _organizations(plan: Plan, snapshot: DirectorySnapshot) -> dict[str, Organization]:
+def _organizations(snapshot: DirectorySnapshot) -> dict[str, Organization]:
     orgs = {o.name: o for o in db.session.scalars(select(Organization))}
     for person in snapshot.people.values():
         ref = person.organization
@@ -115,7 +115,7 @@ def _jsonable(value: Any) -> Any:
 def apply_plan(plan: Plan, snapshot: DirectorySnapshot, source: str) -> None:
     """Carry out the plan in the current transaction; the caller commits or rolls back."""
     now = utcnow()
-    orgs = _organizations(plan, snapshot)
+    orgs = _organizations(snapshot)
     units = _units(plan, orgs)
     people: dict[str, Person] = {}
     for created in plan.creates:

@@ -18,7 +18,7 @@ from ldap_sync import sync
 from ldap_sync.live import Directory, DirectorySettings
 from ldap_sync.mapping import DirectorySnapshot, map_person
 from ldap_sync.organizations import OrganizationMap
-from ldap_sync.profiles import get_profile
+from ldap_sync.profiles import Profile, get_profile
 from ldap_sync.source import SourceError
 
 
@@ -99,7 +99,7 @@ def sign_in_with_password(username: str, password: str, address: str,
     if not accepted or entry is None:
         _record_attempt(key, address, succeeded=False)
         raise SignInRefused(_("Fel användarnamn eller lösenord."))
-    person = _person_from_entry(entry, directory, settings)
+    person = _person_from_entry(entry, directory, settings, profile)
     if person is None or not person.active:
         _record_attempt(key, address, succeeded=False)
         raise SignInRefused(_("Ditt konto är inte aktivt i portalen. Kontakta "
@@ -108,11 +108,10 @@ def sign_in_with_password(username: str, password: str, address: str,
     return person
 
 
-def _person_from_entry(entry: Any, directory: Directory,
-                       settings: sync.SyncSettings) -> Person | None:
+def _person_from_entry(entry: Any, directory: Directory, settings: sync.SyncSettings,
+                       profile: Profile) -> Person | None:
     """The portal's person for a directory entry, created if hired since the last sync."""
     dn, attrs = entry
-    profile = get_profile(settings.profile, settings.profile_overrides)
     found = map_person(dn, attrs, profile, OrganizationMap(settings.organizations))
     person = db.session.scalar(select(Person).where(Person.directory_id == found.directory_id))
     if person is not None:
