@@ -89,8 +89,8 @@ def sign_in_with_password(username: str, password: str, address: str,
         raise SignInRefused(_("Inloggning mot katalogen är inte konfigurerad."))
     settings = sync.SyncSettings.from_config(config)
     profile = get_profile(settings.profile, settings.profile_overrides)
-    organization_attribute = OrganizationMap(settings.organizations).attribute
-    attributes = [*profile.person_attributes, *filter(None, [organization_attribute])]
+    organizations = OrganizationMap(settings.organizations)
+    attributes = [*profile.person_attributes, *filter(None, [organizations.attribute])]
     try:
         entry = directory.find_person(profile.username, username.strip(), attributes)
         accepted = entry is not None and directory.check_password(entry[0], password)
@@ -99,7 +99,7 @@ def sign_in_with_password(username: str, password: str, address: str,
     if not accepted or entry is None:
         _record_attempt(key, address, succeeded=False)
         raise SignInRefused(_("Fel användarnamn eller lösenord."))
-    person = _person_from_entry(entry, directory, settings, profile)
+    person = _person_from_entry(entry, directory, settings, profile, organizations)
     if person is None or not person.active:
         _record_attempt(key, address, succeeded=False)
         raise SignInRefused(_("Ditt konto är inte aktivt i portalen. Kontakta "
@@ -109,10 +109,10 @@ def sign_in_with_password(username: str, password: str, address: str,
 
 
 def _person_from_entry(entry: Any, directory: Directory, settings: sync.SyncSettings,
-                       profile: Profile) -> Person | None:
+                       profile: Profile, organizations: OrganizationMap) -> Person | None:
     """The portal's person for a directory entry, created if hired since the last sync."""
     dn, attrs = entry
-    found = map_person(dn, attrs, profile, OrganizationMap(settings.organizations))
+    found = map_person(dn, attrs, profile, organizations)
     person = db.session.scalar(select(Person).where(Person.directory_id == found.directory_id))
     if person is not None:
         return person
