@@ -6,9 +6,8 @@ import click
 from flask import Flask, current_app
 from flask_babel import gettext as _
 
-from ldap_sync import sync
-from ldap_sync.mapping import MappingError
-from ldap_sync.source import LdifSource, SourceError
+from app.services import DomainError, directory
+from ldap_sync import lock, sync
 
 
 def _print_plan(plan: sync.Plan, dry_run: bool) -> None:
@@ -17,33 +16,43 @@ def _print_plan(plan: sync.Plan, dry_run: bool) -> None:
     click.echo(heading)
     labels = {
         "created": _("skapade"), "updated": _("uppdaterade"), "deactivated": _("avaktiverade"),
-        "reactivated": _("återaktiverade"), "unresolved_managers": _("chefer som inte hittades"),
+        "reactivated": _("återaktiverade"), "unchanged": _("oförändrade"),
+        "unresolved_managers": _("chefer som inte hittades"),
         "grants_added": _("roller tilldelade"), "grants_revoked": _("roller återkallade"),
     }
     for key, label in labels.items():
         click.echo(f"  {label}: {counts[key]}")
-    for person, manager_dn in plan.unresolved_managers:
+    for person, manager_dn in plan.unresolved_managers[:20]:
         click.echo("  " + _("%(user)s: chefen %(dn)s finns inte i katalogen",
                             user=person.username, dn=manager_dn))
+    if len(plan.unresolved_managers) > 20:
+        click.echo("  " + _("… och %(num)d till (se Administration).",
+                            num=len(plan.unresolved_managers) - 20))
 
 
 @click.command("ldap-sync")
 @click.option("--ldif", "ldif_path", type=click.Path(exists=True, dir_okay=False),
               help="Read an LDIF file instead of the live directory.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-@click.option("--force", is_flag=True, help="Run even when safety checks refuse.")
+@click.option("--force", is_flag=True,
+              help="Deactivate even more than PORTAL_SYNC_MAX_DEACTIVATE_PERCENT.")
 def ldap_sync_command(ldif_path: str | None, dry_run: bool, force: bool) -> None:
-    """Sync people, units, managers and group roles from the directory."""
-    if not ldif_path:
-        raise click.UsageError(_("Ange --ldif FIL (synk mot en LDAP-server kommer i nästa "
-                                 "version)."))
-    source = LdifSource(ldif_path)
+    """Sync people, units, managers and group roles from the directory.
+
+    Exits non-zero when the run fails or is refused, so a timer or cron job notices.
+    """
+    try:
+        source = directory.sync_source(current_app.config, ldif_path)
+    except DomainError as error:
+        raise click.ClickException(error.message)
     settings = sync.SyncSettings.from_config(current_app.config)
     try:
         plan = sync.run(source, settings, dry_run=dry_run, force=force)
-    except (SourceError, MappingError, sync.SyncRefused) as error:
+    except lock.SyncLocked as error:
+        raise click.ClickException(str(error))
+    except directory.EXPECTED_ERRORS as error:
         raise click.ClickException(_("Synkroniseringen avbröts, inget ändrades: %(error)s",
-                                     error=str(error)))
+                                     error=source.redact(str(error))))
     _print_plan(plan, dry_run)
 
 

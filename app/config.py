@@ -37,9 +37,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORTAL_LDAP_BIND_DN", "", "service account used to look people up"),
     Setting("PORTAL_LDAP_BIND_PASSWORD", "", "its password"),
     Setting("PORTAL_LDAP_BASE_DNS", "", "search bases, separated by ';'"),
-    Setting("PORTAL_LDAP_USER_FILTER", "(objectClass=inetOrgPerson)",
-            "LDAP filter for person entries"),
+    Setting("PORTAL_LDAP_USER_FILTER", "",
+            "LDAP filter for person entries; empty = the profile's "
+            "((objectClass=inetOrgPerson) or AD's user accounts)"),
     Setting("PORTAL_LDAP_PROFILE", "openldap", "attribute mapping: openldap or ad"),
+    Setting("PORTAL_LDAP_ATTRIBUTES", "",
+            "JSON (or @file) overriding the profile's attributes, e.g. "
+            '{"kind": "extensionAttribute1", "kind_values": {"K": "consultant"}}'),
+    Setting("PORTAL_LDAP_LDIF", "",
+            "sync from this LDIF file instead of the live directory (the demo uses it)"),
+    Setting("PORTAL_LDAP_PAGE_SIZE", "500", "entries per page of the sync's paged search"),
     Setting("PORTAL_LDAP_START_TLS", "0", "1 = StartTLS on ldap:// connections"),
     Setting("PORTAL_LDAP_CA_FILE", "", "CA certificate file for TLS"),
     Setting("PORTAL_LDAP_TIMEOUT", "10", "seconds before a directory call gives up"),
@@ -47,6 +54,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORTAL_LDAP_ADMIN_GROUP", "", "DN of the group whose members are portal admins"),
     Setting("PORTAL_LDAP_ORGANIZATIONS", "",
             "JSON (or @file) mapping search bases or an attribute to organizations"),
+    Setting("PORTAL_SYNC_MAX_DEACTIVATE_PERCENT", "5",
+            "a sync refuses to deactivate more than this share of active people "
+            "unless run with --force"),
     Setting("PORTAL_SIGNIN_MAX_FAILURES", "5", "failed sign-ins per username and address"),
     Setting("PORTAL_SIGNIN_WINDOW_MINUTES", "15", "... within this many minutes"),
 )
@@ -62,8 +72,8 @@ def _flag(name: str) -> bool:
     return env(name).strip().lower() in {"1", "true", "yes", "on"}
 
 
-def load_organizations(raw: str) -> dict[str, Any]:
-    """Parse PORTAL_LDAP_ORGANIZATIONS: inline JSON, or `@path` to a JSON file."""
+def load_json_object(raw: str, name: str = "PORTAL_LDAP_ORGANIZATIONS") -> dict[str, Any]:
+    """Parse a JSON setting: inline JSON, or `@path` to a JSON file."""
     raw = raw.strip()
     if not raw:
         return {}
@@ -71,7 +81,7 @@ def load_organizations(raw: str) -> dict[str, Any]:
         raw = Path(raw[1:]).read_text(encoding="utf-8")
     value = json.loads(raw)
     if not isinstance(value, dict):
-        raise ValueError("PORTAL_LDAP_ORGANIZATIONS must be a JSON object")
+        raise ValueError(f"{name} must be a JSON object")
     return value
 
 
@@ -95,7 +105,12 @@ def from_environment() -> dict[str, Any]:
         "LDAP_TIMEOUT": float(env("PORTAL_LDAP_TIMEOUT")),
         "LDAP_COORDINATOR_GROUP": env("PORTAL_LDAP_COORDINATOR_GROUP"),
         "LDAP_ADMIN_GROUP": env("PORTAL_LDAP_ADMIN_GROUP"),
-        "LDAP_ORGANIZATIONS": load_organizations(env("PORTAL_LDAP_ORGANIZATIONS")),
+        "LDAP_ORGANIZATIONS": load_json_object(env("PORTAL_LDAP_ORGANIZATIONS")),
+        "LDAP_ATTRIBUTES": load_json_object(env("PORTAL_LDAP_ATTRIBUTES"),
+                                            "PORTAL_LDAP_ATTRIBUTES"),
+        "LDAP_PAGE_SIZE": int(env("PORTAL_LDAP_PAGE_SIZE")),
+        "LDAP_LDIF": env("PORTAL_LDAP_LDIF"),
+        "SYNC_MAX_DEACTIVATE_PERCENT": float(env("PORTAL_SYNC_MAX_DEACTIVATE_PERCENT")),
         "SIGNIN_MAX_FAILURES": int(env("PORTAL_SIGNIN_MAX_FAILURES")),
         "SIGNIN_WINDOW": timedelta(minutes=int(env("PORTAL_SIGNIN_WINDOW_MINUTES"))),
     }

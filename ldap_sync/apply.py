@@ -1,10 +1,18 @@
-"""Reading what the database holds for reconcile, and applying a plan in one transaction."""
+"""Reading what the database holds for reconcile, and applying a plan in one transaction.
+
+A nightly run touches tens of thousands of people, so people are read as plain rows and
+written with bulk statements (one executemany per kind of change), not one ORM object
+each. Organizations, units and role grants are few and go through the ORM.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import aliased
 
 from app.clock import utcnow
@@ -20,34 +28,53 @@ from app.models import (
     Role,
     RoleGrant,
 )
+from app.models.people import search_text_of
 from app.services import audit
 from ldap_sync.mapping import DirectorySnapshot
 from ldap_sync.reconcile import KnownGrant, KnownPerson, Plan
+
+# Values per statement stays well under SQLite's and PostgreSQL's parameter limits.
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to one person, for the run's report."""
+
+    person_id: int | None
+    username: str
+    display_name: str
+    change: str
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 def load_known() -> tuple[list[KnownPerson], list[KnownGrant]]:
     """Everyone the database holds, in reconcile's terms, in two queries."""
     manager = aliased(Person)
     rows = db.session.execute(
-        select(Person, Organization.name, OrgUnit.path, manager.directory_id)
+        select(Person.id, Person.directory_id, Person.source, Person.active,
+               Person.directory_dn, Person.username, Person.display_name, Person.given_name,
+               Person.surname, Person.mail, Person.title, Person.employee_number, Person.kind,
+               Organization.name, OrgUnit.path, manager.directory_id)
         .outerjoin(Organization, Person.organization_id == Organization.id)
         .outerjoin(OrgUnit, Person.unit_id == OrgUnit.id)
         .outerjoin(manager, Person.manager_id == manager.id)
     ).all()
     known = []
-    for person, org_name, unit_path, manager_directory_id in rows:
+    for (person_id, directory_id, source, active, directory_dn, username, display_name,
+         given_name, surname, mail, title, employee_number, kind, org_name, unit_path,
+         manager_directory_id) in rows:
         fields = {
-            "directory_dn": person.directory_dn, "username": person.username,
-            "display_name": person.display_name, "given_name": person.given_name,
-            "surname": person.surname, "mail": person.mail, "title": person.title,
-            "employee_number": person.employee_number, "kind": person.kind.value,
+            "directory_dn": directory_dn, "username": username, "display_name": display_name,
+            "given_name": given_name, "surname": surname, "mail": mail, "title": title,
+            "employee_number": employee_number, "kind": PersonKind(kind).value,
             "organization": org_name,
             "unit": (org_name, unit_path) if unit_path is not None else None,
             "manager": manager_directory_id,
         }
-        known.append(KnownPerson(id=person.id, directory_id=person.directory_id,
-                                 is_local=person.source == PersonSource.LOCAL,
-                                 active=person.active, fields=fields))
+        known.append(KnownPerson(id=person_id, directory_id=directory_id,
+                                 is_local=source == PersonSource.LOCAL,
+                                 active=active, fields=fields))
     grants = [KnownGrant(id=g.id, person_id=g.person_id, role=g.role.value)
               for g in db.session.scalars(select(RoleGrant).where(
                   RoleGrant.revoked_at.is_(None),
@@ -57,10 +84,8 @@ def load_known() -> tuple[list[KnownPerson], list[KnownGrant]]:
 
 def _organizations(snapshot: DirectorySnapshot) -> dict[str, Organization]:
     orgs = {o.name: o for o in db.session.scalars(select(Organization))}
-    for person in snapshot.people.values():
-        ref = person.organization
-        if ref is None:
-            continue
+    refs = {p.organization for p in snapshot.people.values() if p.organization is not None}
+    for ref in sorted(refs, key=lambda r: r.name):
         org = orgs.get(ref.name)
         if org is None:
             org = Organization(name=ref.name, kind=OrganizationKind(ref.kind))
@@ -79,100 +104,140 @@ def _units(plan: Plan, orgs: dict[str, Organization]) -> dict[tuple[str, str], O
     """Every unit the plan needs, its parents created first."""
     units = {(u.organization.name, u.path): u
              for u in db.session.scalars(select(OrgUnit).join(OrgUnit.organization))}
-    for wanted in plan.desired.values():
-        if wanted["unit"] is None:
-            continue
-        org_name, path = wanted["unit"]
+    wanted_units = {tuple(w["unit"]) for w in plan.desired.values() if w["unit"] is not None}
+    for org_name, path in sorted(wanted_units):
         names = path.split(" / ")
         parent = None
-        for depth in range(1, len(names) + 1):
-            key = (org_name, " / ".join(names[:depth]))
+        for level in range(1, len(names) + 1):
+            key = (org_name, " / ".join(names[:level]))
             unit = units.get(key)
             if unit is None:
                 unit = OrgUnit(organization=orgs[org_name], parent=parent,
-                               name=names[depth - 1], path=key[1])
+                               name=names[level - 1], path=key[1])
                 db.session.add(unit)
                 units[key] = unit
             parent = unit
     return units
 
 
-def _assign(person: Person, wanted: dict[str, Any], orgs: dict[str, Organization],
-            units: dict[tuple[str, str], OrgUnit]) -> None:
-    for name in ("directory_dn", "username", "display_name", "given_name", "surname", "mail",
-                 "title", "employee_number"):
-        setattr(person, name, wanted[name])
-    person.kind = PersonKind(wanted["kind"])
-    person.organization = orgs.get(wanted["organization"]) if wanted["organization"] else None
-    person.unit = units[tuple(wanted["unit"])] if wanted["unit"] else None
-    person.refresh_search_text()
+def _columns(wanted: dict[str, Any], org_ids: dict[str, int],
+             unit_ids: dict[tuple[str, str], int]) -> dict[str, Any]:
+    """A person's synced columns (all but the manager, which needs ids first)."""
+    return {
+        "directory_dn": wanted["directory_dn"], "username": wanted["username"],
+        "display_name": wanted["display_name"], "given_name": wanted["given_name"],
+        "surname": wanted["surname"], "mail": wanted["mail"], "title": wanted["title"],
+        "employee_number": wanted["employee_number"], "kind": PersonKind(wanted["kind"]),
+        "organization_id": org_ids.get(wanted["organization"]) if wanted["organization"]
+        else None,
+        "unit_id": unit_ids[tuple(wanted["unit"])] if wanted["unit"] else None,
+        "search_text": search_text_of(wanted["display_name"], wanted["username"],
+                                      wanted["mail"], wanted["title"]),
+    }
 
 
 def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def apply_plan(plan: Plan, snapshot: DirectorySnapshot, source: str) -> None:
+def _bulk(statement: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(statement, rows[start:start + CHUNK])
+
+
+def apply_plan(plan: Plan, snapshot: DirectorySnapshot, source: str) -> list[Change]:
     """Carry out the plan in the current transaction; the caller commits or rolls back."""
     now = utcnow()
     orgs = _organizations(snapshot)
     units = _units(plan, orgs)
-    people: dict[str, Person] = {}
-    for created in plan.creates:
-        person = Person(directory_id=created.directory_id, source=PersonSource.DIRECTORY,
-                        active=True)
-        _assign(person, plan.desired[created.directory_id], orgs, units)
-        db.session.add(person)
-        people[created.directory_id] = person
-    touched_ids = [pid for pid, _, _ in plan.updates] + plan.deactivations + plan.reactivations
-    by_id = {p.id: p for p in db.session.scalars(
-        select(Person).where(Person.id.in_(touched_ids)))} if touched_ids else {}
-    needs_manager = {d.directory_id for d in plan.creates}
-    for person_id, directory_person, changes in plan.updates:
-        person = by_id[person_id]
-        _assign(person, plan.desired[directory_person.directory_id], orgs, units)
-        people[directory_person.directory_id] = person
-        if "manager" in changes:
-            needs_manager.add(directory_person.directory_id)
-        audit.record(None, "person.updated", "person", person_id,
-                     {k: [_jsonable(old), _jsonable(new)] for k, (old, new) in changes.items()})
     db.session.flush()
-    if needs_manager:
-        manager_ids = {plan.desired[d]["manager"] for d in needs_manager} - {None}
-        managers = {p.directory_id: p for p in db.session.scalars(
-            select(Person).where(Person.directory_id.in_(manager_ids)))} if manager_ids else {}
-        for directory_id in needs_manager:
-            manager_id = plan.desired[directory_id]["manager"]
-            people[directory_id].manager = managers.get(manager_id) if manager_id else None
-    for created in plan.creates:
-        audit.record(None, "person.created", "person", people[created.directory_id].id,
-                     {"username": created.username, "source": source})
-    for person_id in plan.deactivations:
-        person = by_id[person_id]
-        person.active, person.deactivated_at, person.session_token = False, now, None
-        audit.record(None, "person.deactivated", "person", person_id, {"source": source})
-    for person_id in plan.reactivations:
-        person = by_id[person_id]
-        person.active, person.deactivated_at = True, None
-        audit.record(None, "person.reactivated", "person", person_id, {"source": source})
-    _apply_grants(plan, now)
-    if snapshot.people:
-        db.session.execute(update(Person).where(Person.directory_id.in_(list(snapshot.people)))
-                           .values(last_seen_in_directory=now))
+    org_ids = {name: org.id for name, org in orgs.items()}
+    unit_ids = {key: unit.id for key, unit in units.items()}
+    changes: list[Change] = []
+
+    _bulk(insert(Person), [
+        {**_columns(plan.desired[p.directory_id], org_ids, unit_ids),
+         "directory_id": p.directory_id, "source": PersonSource.DIRECTORY,
+         "active": not p.disabled, "deactivated_at": now if p.disabled else None,
+         "last_seen_in_directory": now}
+        for p in plan.creates])
+    _bulk(update(Person), [
+        {"id": person_id, **_columns(plan.desired[p.directory_id], org_ids, unit_ids)}
+        for person_id, p, _ in plan.updates])
+
+    id_of = _ids_of({*plan.desired, *(d for w in plan.desired.values()
+                                        if (d := w["manager"]))})
+    manager_rows = [
+        {"id": id_of[p.directory_id], "manager_id": id_of.get(plan.desired[p.directory_id][
+            "manager"])}
+        for p in [*plan.creates, *(p for _, p, c in plan.updates if "manager" in c)]]
+    _bulk(update(Person), manager_rows)
+
+    for p in plan.creates:
+        changes.append(Change(id_of[p.directory_id], p.username, p.display_name, "created",
+                              {"inactive": True} if p.disabled else {}))
+    username_of = {d: p.username for d, p in snapshot.people.items()}
+    for person_id, p, fields in plan.updates:
+        report = {k: [_jsonable(old), _jsonable(new)] for k, (old, new) in fields.items()}
+        if "manager" in report:
+            # Managers are compared by stable id; the report names them.
+            report["manager"] = [username_of.get(m, m) if m else None
+                                 for m in report["manager"]]
+        changes.append(Change(person_id, p.username, p.display_name, "updated", report))
+    _bulk(update(Person), [{"id": pid, "active": False, "deactivated_at": now,
+                            "session_token": None} for pid in plan.deactivations])
+    _bulk(update(Person), [{"id": pid, "active": True, "deactivated_at": None}
+                           for pid in plan.reactivations])
+    for kind, ids in (("deactivated", plan.deactivations), ("reactivated", plan.reactivations)):
+        changes += [Change(pid, *plan.labels[pid], kind) for pid in ids]
+    changes += _apply_grants(plan, now, id_of)
+
+    seen = [id_of[d] for d in snapshot.people if d in id_of]
+    for start in range(0, len(seen), CHUNK):
+        db.session.execute(update(Person).where(Person.id.in_(seen[start:start + CHUNK]))
+                           .values(last_seen_in_directory=now),
+                           execution_options={"synchronize_session": False})
+    return changes
 
 
-def _apply_grants(plan: Plan, now: Any) -> None:
+def _ids_of(directory_ids: Iterable[str]) -> dict[str, int]:
+    """Person ids by directory id; one query for everyone when the set is large."""
+    wanted = set(directory_ids)
+    query = select(Person.directory_id, Person.id).where(Person.directory_id.is_not(None))
+    if len(wanted) <= CHUNK:
+        query = query.where(Person.directory_id.in_(wanted))
+    return {d: i for d, i in db.session.execute(query) if d in wanted}
+
+
+def _apply_grants(plan: Plan, now: datetime, id_of: dict[str, int]) -> list[Change]:
+    changes = []
+    holders = {g.person_id for g in plan.grants_to_revoke} | {
+        id_of[d] for d, _ in plan.grants_to_add}
+    names = {pid: (u, n) for pid, u, n in db.session.execute(
+        select(Person.id, Person.username, Person.display_name)
+        .where(Person.id.in_(holders)))} if holders else {}
     for grant in plan.grants_to_revoke:
         db.session.execute(update(RoleGrant).where(RoleGrant.id == grant.id)
-                           .values(revoked_at=now))
+                           .values(revoked_at=now),
+                           execution_options={"synchronize_session": False})
         audit.record(None, "role.revoked", "person", grant.person_id,
                      {"role": grant.role, "source": GrantSource.DIRECTORY_GROUP.value})
-    if not plan.grants_to_add:
-        return
-    ids = {p.directory_id: p.id for p in db.session.scalars(select(Person).where(
-        Person.directory_id.in_({d for d, _ in plan.grants_to_add})))}
+        changes.append(Change(grant.person_id, *names[grant.person_id], "role-revoked",
+                              {"role": grant.role}))
     for directory_id, role in plan.grants_to_add:
-        db.session.add(RoleGrant(person_id=ids[directory_id], role=Role(role),
+        person_id = id_of[directory_id]
+        db.session.add(RoleGrant(person_id=person_id, role=Role(role),
                                  source=GrantSource.DIRECTORY_GROUP, granted_at=now))
-        audit.record(None, "role.granted", "person", ids[directory_id],
+        audit.record(None, "role.granted", "person", person_id,
                      {"role": role, "source": GrantSource.DIRECTORY_GROUP.value})
+        changes.append(Change(person_id, *names[person_id], "role-granted", {"role": role}))
+    return changes
+
+
+def record_in_audit_log(changes: list[Change], source: str) -> None:
+    """Audit events for a handful of changes (a sign-in's new hire), one per person."""
+    for change in changes:
+        if change.change.startswith("role-"):
+            continue  # already recorded by _apply_grants
+        audit.record(None, f"person.{change.change}", "person", change.person_id,
+                     {"username": change.username, "source": source, **change.fields})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import ldap
 import ldap.filter
+from ldap.controls import SimplePagedResultsControl
 
 from ldap_sync.dn import normalize_dn
 from ldap_sync.source import Entry, SourceError, lower_keys
@@ -24,6 +26,18 @@ class DirectorySettings:
     start_tls: bool = False
     ca_file: str = ""
     timeout: float = 10.0
+    page_size: int = 500
+
+
+def error_text(error: ldap.LDAPError) -> str:
+    """What python-ldap says went wrong, without its dict punctuation."""
+    detail = error.args[0] if error.args else {}
+    if not isinstance(detail, dict):
+        return str(error)
+    text = str(detail.get("desc") or type(error).__name__)
+    if detail.get("info"):
+        text += f" ({detail['info']})"
+    return text
 
 
 class Directory:
@@ -53,23 +67,24 @@ class Directory:
         conn.simple_bind_s(self.settings.bind_dn, self.settings.bind_password)
         return conn
 
-    def find_person(self, username_attribute: str, username: str,
+    def find_person(self, username_attributes: Iterable[str], username: str,
                     attributes: Iterable[str]) -> Entry | None:
         """The entry with this username, or None; the username is escaped for the filter."""
         value = ldap.filter.escape_filter_chars(username)
-        query = f"(&{self.settings.user_filter}({username_attribute}={value}))"
+        alternatives = "".join(f"({name}={value})" for name in username_attributes)
+        query = f"(&{self.settings.user_filter}(|{alternatives}))"
         try:
             conn = self._service_connection()
             try:
                 found: list[Entry] = []
                 for base in self.settings.base_dns:
                     results = conn.search_ext_s(base, ldap.SCOPE_SUBTREE, query,
-                                                [*attributes, "entryUUID"], sizelimit=2)
+                                                list(attributes), sizelimit=2)
                     found += [(dn, lower_keys(attrs)) for dn, attrs in results if dn]
             finally:
                 conn.unbind_s()
         except ldap.LDAPError as error:
-            raise SourceError(f"directory look-up failed: {error}") from error
+            raise SourceError(f"directory look-up failed: {error_text(error)}") from error
         # Two entries with one username: refuse rather than guess who is signing in.
         return found[0] if len(found) == 1 else None
 
@@ -85,7 +100,7 @@ class Directory:
         except ldap.INVALID_CREDENTIALS:
             return False
         except ldap.LDAPError as error:
-            raise SourceError(f"directory bind failed: {error}") from error
+            raise SourceError(f"directory bind failed: {error_text(error)}") from error
         finally:
             conn.unbind_s()
 
@@ -105,5 +120,94 @@ class Directory:
             finally:
                 conn.unbind_s()
         except ldap.LDAPError as error:
-            raise SourceError(f"directory group look-up failed: {error}") from error
+            raise SourceError(f"directory group look-up failed: {error_text(error)}") from error
         return members
+
+
+class LiveSource:
+    """Every person under the search bases, read with paged searches; groups by DN.
+
+    Whatever goes wrong — bind, timeout, a dropped connection, a size or admin limit,
+    any non-success result, a server that stops paging — raises SourceError, so the
+    run changes nothing. A partial read is never passed on as if it were complete.
+    """
+
+    full_read = True
+
+    def __init__(self, settings: DirectorySettings, attributes: Iterable[str],
+                 group_dns: Iterable[str] = (), group_member: str = "member") -> None:
+        self.settings = settings
+        self.group_member = group_member
+        self.attributes = list(attributes)
+        self.group_dns = [g for g in group_dns if g]
+        self._directory = Directory(settings)
+
+    def describe(self) -> str:
+        return f"LDAP {self.settings.url} ({'; '.join(self.settings.base_dns)})"
+
+    def redact(self, text: str) -> str:
+        """Text safe to log: the service account's password never appears in it."""
+        password = self.settings.bind_password
+        return text.replace(password, "***") if password else text
+
+    def entries(self, on_progress: Callable[[int], None] | None = None) -> Iterator[Entry]:
+        """Yield every person entry, then the wanted groups; SourceError on any failure."""
+        if not self.settings.base_dns:
+            raise SourceError("no search base configured (PORTAL_LDAP_BASE_DNS)")
+        step = "bind"
+        try:
+            conn = self._directory._service_connection()
+        except ldap.LDAPError as error:
+            raise SourceError(f"bind as {self.settings.bind_dn} failed: "
+                              f"{error_text(error)}") from error
+        try:
+            read = 0
+            seen: set[str] = set()
+            for base in self.settings.base_dns:
+                step = f"search under {base}"
+                for page in self._pages(conn, base):
+                    for dn, attrs in page:
+                        if dn in seen:
+                            continue  # overlapping search bases
+                        seen.add(dn)
+                        read += 1
+                        yield dn, attrs
+                    if on_progress is not None:
+                        on_progress(read)
+            for group in self.group_dns:
+                step = f"read group {group}"
+                yield self._group(conn, group)
+        except ldap.LDAPError as error:
+            raise SourceError(f"{step}: {error_text(error)}") from error
+        finally:
+            # The connection may already be gone; the run's outcome stands either way.
+            with contextlib.suppress(ldap.LDAPError):
+                conn.unbind_s()
+
+    def _pages(self, conn: ldap.ldapobject.LDAPObject, base: str) -> Iterator[list[Entry]]:
+        control = SimplePagedResultsControl(True, size=self.settings.page_size, cookie=b"")
+        while True:
+            msgid = conn.search_ext(base, ldap.SCOPE_SUBTREE, self.settings.user_filter,
+                                    self.attributes, serverctrls=[control])
+            _, data, _, controls = conn.result3(msgid, all=1, timeout=self.settings.timeout)
+            # Search references (dn None) are referrals, which the sync does not follow.
+            yield [(dn, lower_keys(attrs)) for dn, attrs in data if dn]
+            paged = [c for c in controls
+                     if c.controlType == SimplePagedResultsControl.controlType]
+            if not paged:
+                raise SourceError(f"search under {base}: the server returned no paged-results "
+                                  "control, so the read may be incomplete")
+            if not paged[0].cookie:
+                return
+            control.cookie = paged[0].cookie
+
+    def _group(self, conn: ldap.ldapobject.LDAPObject, group: str) -> Entry:
+        try:
+            found = conn.search_ext_s(group, ldap.SCOPE_BASE, "(objectClass=*)",
+                                      ["objectClass", self.group_member],
+                                      timeout=self.settings.timeout)
+        except ldap.NO_SUCH_OBJECT as error:
+            # A missing group would revoke every role it grants; that must be a decision.
+            raise SourceError(f"group {group} does not exist") from error
+        dn, attrs = found[0]
+        return dn, lower_keys(attrs)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import ldap.dn
-
-from ldap_sync.dn import normalize_dn
+from ldap_sync.dn import normalize_dn, rdns
 from ldap_sync.organizations import OrganizationMap, OrganizationRef
 from ldap_sync.profiles import Profile
 from ldap_sync.source import Entry
@@ -35,6 +34,7 @@ class DirectoryPerson:
     organization: OrganizationRef | None
     unit_path: tuple[str, ...]
     manager_dn_norm: str | None
+    disabled: bool = False
 
 
 @dataclass
@@ -53,20 +53,43 @@ def _first(attrs: dict[str, list[bytes]], name: str) -> str:
     return values[0].decode("utf-8").strip() if values else ""
 
 
-def _unit_path(dn: str, dn_norm: str, base: str | None) -> tuple[str, ...]:
+def _unit_path(dn: str, base: str | None) -> tuple[str, ...]:
     """The `ou` RDNs between the organization's base (if any) and the entry, outermost first."""
-    parts = ldap.dn.str2dn(dn)
+    parts = rdns(dn)
     if base is not None:
-        depth = len(ldap.dn.str2dn(base))
-        parts = parts[: len(parts) - depth]
-    units = [value for rdn in parts[1:] for attr, value, _ in rdn if attr.lower() == "ou"]
+        parts = parts[: len(parts) - len(rdns(base))]
+    units = [value for rdn in parts[1:] for attr, value in rdn if attr.lower() == "ou"]
     return tuple(reversed(units))
+
+
+def _stable_id(attrs: dict[str, list[bytes]], profile: Profile, dn: str) -> str:
+    if profile.stable_id_format != "guid":
+        return _first(attrs, profile.stable_id)
+    values = attrs.get(profile.stable_id) or []
+    if not values:
+        return ""
+    if len(values[0]) != 16:
+        raise MappingError(f"{dn}: {profile.stable_id} is not a 16-byte GUID")
+    # AD stores the GUID's first three fields little-endian.
+    return str(uuid.UUID(bytes_le=values[0]))
+
+
+def _disabled(attrs: dict[str, list[bytes]], profile: Profile, dn: str) -> bool:
+    if not profile.account_control:
+        return False
+    value = _first(attrs, profile.account_control)
+    if not value:
+        return False
+    try:
+        return bool(int(value) & 2)  # ACCOUNTDISABLE
+    except ValueError:
+        raise MappingError(f"{dn}: {profile.account_control} is not a number: {value!r}")
 
 
 def map_person(dn: str, attrs: dict[str, list[bytes]], profile: Profile,
                organizations: OrganizationMap) -> DirectoryPerson:
     """Map one person entry; raises MappingError when it has no stable id or username."""
-    directory_id = _first(attrs, profile.stable_id)
+    directory_id = _stable_id(attrs, profile, dn)
     username = _first(attrs, profile.username).lower()
     if not directory_id or not username:
         missing = profile.stable_id if not directory_id else profile.username
@@ -79,7 +102,7 @@ def map_person(dn: str, attrs: dict[str, list[bytes]], profile: Profile,
         unit = _first(attrs, profile.unit_attribute)
         unit_path: tuple[str, ...] = tuple(p.strip() for p in unit.split("/") if p.strip())
     else:
-        unit_path = _unit_path(dn, dn_norm, organizations.base_of(dn_norm))
+        unit_path = _unit_path(dn, organizations.base_of(dn_norm))
     manager = _first(attrs, profile.manager)
     return DirectoryPerson(
         directory_id=directory_id,
@@ -96,6 +119,7 @@ def map_person(dn: str, attrs: dict[str, list[bytes]], profile: Profile,
         organization=organizations.resolve(dn_norm, attrs),
         unit_path=unit_path,
         manager_dn_norm=normalize_dn(manager) if manager else None,
+        disabled=_disabled(attrs, profile, dn),
     )
 
 
@@ -120,7 +144,12 @@ def map_entries(entries: Iterable[Entry], profile: Profile, organizations: Organ
                 raise MappingError(f"{dn}: same username as {usernames[person.username]}")
             usernames[person.username] = dn
             snapshot.people[person.directory_id] = person
-        elif profile.group_object_class in classes:
+            if profile.member_of and wanted_groups:
+                for value in attrs.get(profile.member_of, []):
+                    group = normalize_dn(value.decode("utf-8"))
+                    if group in wanted_groups:
+                        snapshot.group_members.setdefault(group, set()).add(person.dn_norm)
+        elif profile.group_object_class in classes and not profile.member_of:
             group = normalize_dn(dn)
             if group in wanted_groups:
                 members = attrs.get(profile.group_member, [])

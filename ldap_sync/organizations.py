@@ -28,9 +28,9 @@ class OrganizationRef:
 class OrganizationMap:
     """Resolves an entry's organization from its DN and attributes."""
 
-    def __init__(self, config: dict[str, Any] | None) -> None:
+    def __init__(self, config: dict[str, Any] | None, default_attribute: str | None = None) -> None:
         config = config or {}
-        self.attribute = (config.get("attribute") or "").lower() or None
+        self.attribute = (config.get("attribute") or default_attribute or "").lower() or None
         self.kinds = {str(k): str(v) for k, v in (config.get("organizations") or {}).items()}
         self.bases: list[tuple[str, OrganizationRef]] = []
         for base, org in (config.get("bases") or {}).items():

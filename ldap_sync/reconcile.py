@@ -46,10 +46,13 @@ class Plan:
         default_factory=list)
     deactivations: list[int] = field(default_factory=list)
     reactivations: list[int] = field(default_factory=list)
+    unchanged: int = 0
     unresolved_managers: list[tuple[DirectoryPerson, str]] = field(default_factory=list)
     grants_to_add: list[tuple[str, str]] = field(default_factory=list)
     grants_to_revoke: list[KnownGrant] = field(default_factory=list)
     desired: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # (username, display name) of every known person the plan touches, for its report.
+    labels: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -117,22 +120,35 @@ def reconcile(snapshot: DirectorySnapshot, known: list[KnownPerson], grants: lis
         plan.desired[directory_id] = wanted
         existing = by_directory_id.get(directory_id)
         if existing is None:
+            # A disabled account is created inactive: it exists, so it must not look new
+            # (and then deleted) each night, but its person may not sign in.
             plan.creates.append(person)
             continue
         changes = {name: (existing.fields.get(name), value) for name, value in wanted.items()
                    if existing.fields.get(name) != value}
         if changes:
             plan.updates.append((existing.id, person, changes))
-        if not existing.active:
+        if person.disabled and existing.active:
+            plan.deactivations.append(existing.id)
+        elif not person.disabled and not existing.active:
             plan.reactivations.append(existing.id)
+        elif not changes:
+            plan.unchanged += 1
     if full_read:
-        plan.deactivations = [k.id for k in by_directory_id.values()
-                              if k.active and k.directory_id not in snapshot.people]
+        plan.deactivations += [k.id for k in by_directory_id.values()
+                               if k.active and k.directory_id not in snapshot.people]
+    touched = {pid for pid, _, _ in plan.updates} | set(plan.deactivations) | set(
+        plan.reactivations)
+    for known_person in by_directory_id.values():
+        if known_person.id in touched:
+            plan.labels[known_person.id] = (known_person.fields["username"],
+                                            known_person.fields["display_name"])
 
     by_dn = snapshot.by_dn()
     wanted_grants = {(by_dn[member].directory_id, role)
                      for group, role in group_roles.items()
-                     for member in snapshot.group_members.get(group, set()) if member in by_dn}
+                     for member in snapshot.group_members.get(group, set())
+                     if member in by_dn and not by_dn[member].disabled}
     id_of = {k.id: k.directory_id for k in by_directory_id.values()}
     have = set()
     for grant in grants:

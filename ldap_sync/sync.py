@@ -1,32 +1,44 @@
-"""One sync run: read the whole source, reconcile, apply in one transaction (or not at all)."""
+"""One sync run: lock, read the whole source, check, reconcile, apply in one transaction.
+
+Every run leaves a SyncRun row saying how it ended; the people it changed are its
+SyncChange rows, and the audit log gets one event per run rather than one per person.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from sqlalchemy import insert, update
+
+from app.clock import utcnow
 from app.extensions import db
+from app.models import Person, SyncChange, SyncRun, SyncStatus, SyncTrigger
 from app.services import audit
-from ldap_sync.apply import apply_plan, load_known
+from ldap_sync import lock
+from ldap_sync.apply import Change, apply_plan, load_known
 from ldap_sync.dn import normalize_dn
-from ldap_sync.mapping import DirectorySnapshot, map_entries
+from ldap_sync.mapping import DirectorySnapshot, MappingError, map_entries
 from ldap_sync.organizations import OrganizationMap
-from ldap_sync.profiles import get_profile
+from ldap_sync.profiles import Profile, get_profile
 from ldap_sync.reconcile import Plan, reconcile
-from ldap_sync.source import Entry
+from ldap_sync.safety import SyncRefused, check_deactivations, check_read
+from ldap_sync.source import Entry, SourceError
+
+__all__ = ["Plan", "SyncRefused", "SyncSettings", "apply_plan", "plan_for", "read", "run"]
+
+Progress = Callable[[int], None]
 
 
 class Source(Protocol):
     full_read: bool
 
-    def entries(self) -> Iterable[Entry]: ...
+    def entries(self, on_progress: Progress | None = None) -> Iterable[Entry]: ...
 
     def describe(self) -> str: ...
 
-
-class SyncRefused(Exception):
-    """The run looked unsafe and changed nothing."""
+    def redact(self, text: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -38,12 +50,27 @@ class SyncSettings:
     organizations: dict[str, Any] | None = None
     coordinator_group: str = ""
     admin_group: str = ""
+    base_dns: tuple[str, ...] = field(default_factory=tuple)
+    max_deactivate_share: float = 0.05
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> SyncSettings:
-        return cls(profile=config["LDAP_PROFILE"], organizations=config["LDAP_ORGANIZATIONS"],
+        overrides = dict(config.get("LDAP_ATTRIBUTES") or {})
+        if config.get("LDAP_USER_FILTER"):
+            overrides["user_filter"] = config["LDAP_USER_FILTER"]
+        return cls(profile=config["LDAP_PROFILE"], profile_overrides=overrides,
+                   organizations=config["LDAP_ORGANIZATIONS"],
                    coordinator_group=config["LDAP_COORDINATOR_GROUP"],
-                   admin_group=config["LDAP_ADMIN_GROUP"])
+                   admin_group=config["LDAP_ADMIN_GROUP"],
+                   base_dns=tuple(config.get("LDAP_BASE_DNS") or ()),
+                   max_deactivate_share=float(
+                       config.get("SYNC_MAX_DEACTIVATE_PERCENT", 5)) / 100)
+
+    def get_profile(self) -> Profile:
+        return get_profile(self.profile, self.profile_overrides)
+
+    def organization_map(self) -> OrganizationMap:
+        return OrganizationMap(self.organizations, self.get_profile().organization_attribute)
 
     def group_roles(self) -> dict[str, str]:
         roles = {}
@@ -56,44 +83,132 @@ class SyncSettings:
 
 def read(entries: Iterable[Entry], settings: SyncSettings) -> DirectorySnapshot:
     """Map raw entries into a snapshot with the configured profile and organizations."""
-    profile = get_profile(settings.profile, settings.profile_overrides)
-    return map_entries(entries, profile, OrganizationMap(settings.organizations),
+    return map_entries(entries, settings.get_profile(), settings.organization_map(),
                        group_dns=settings.group_roles())
 
 
 def plan_for(snapshot: DirectorySnapshot, settings: SyncSettings, full_read: bool,
              force: bool = False) -> Plan:
-    """Compare a snapshot with the database; refuses an empty full read unless forced."""
+    """Compare a snapshot with the database; raises SyncRefused when the read looks unsafe."""
     known, grants = load_known()
-    anyone_active = any(k.active and not k.is_local for k in known)
-    if full_read and not force and not snapshot.people and anyone_active:
-        raise SyncRefused("the directory returned no people; refusing to deactivate everyone")
-    return reconcile(snapshot, known, grants, settings.group_roles(), full_read=full_read)
+    plan = reconcile(snapshot, known, grants, settings.group_roles(), full_read=full_read)
+    if full_read:
+        bases = [*settings.base_dns, *(base for base, _ in settings.organization_map().bases)]
+        check_read(snapshot, known, plan, bases)
+        if not force:
+            check_deactivations(plan, known, settings.max_deactivate_share)
+    return plan
 
 
-def run(source: Source, settings: SyncSettings, dry_run: bool = False,
-        force: bool = False) -> Plan:
-    """Sync from a source; commits on success, rolls back on any error or on a dry run."""
+def start_record(source: str, trigger: SyncTrigger = SyncTrigger.COMMAND,
+                 started_by_id: int | None = None, dry_run: bool = False,
+                 force: bool = False) -> int:
+    """Write (and commit) the row of a run that is about to start; returns its id."""
+    record = SyncRun(started_at=utcnow(), trigger=trigger, started_by_id=started_by_id,
+                     source=source, dry_run=dry_run, forced=force, status=SyncStatus.RUNNING,
+                     progress="waiting", details={})
+    db.session.add(record)
+    db.session.commit()
+    return record.id
+
+
+def _set(run_id: int, **values: Any) -> None:
+    db.session.execute(update(SyncRun).where(SyncRun.id == run_id).values(**values),
+                       execution_options={"synchronize_session": False})
+
+
+def run(source: Source, settings: SyncSettings, dry_run: bool = False, force: bool = False,
+        trigger: SyncTrigger = SyncTrigger.COMMAND, started_by_id: int | None = None,
+        run_id: int | None = None) -> Plan:
+    """Sync from a source; commits on success, changes nothing on any error or a dry run.
+
+    Raises SourceError, MappingError, SyncRefused or SyncLocked (each recorded on the
+    run's row first); anything unexpected is recorded as a failure and re-raised.
+    """
+    if run_id is None:
+        run_id = start_record(source.describe(), trigger, started_by_id, dry_run, force)
+    owner = lock.new_owner()
     try:
-        snapshot = read(source.entries(), settings)
-        plan = plan_for(snapshot, settings, source.full_read, force=force)
-        if dry_run:
-            return plan
-        apply_plan(plan, snapshot, source.describe())
-        audit.record(None, "directory.synced", "directory", None, summary(plan))
-        db.session.commit()
-        return plan
+        lock.acquire(owner)
+    except lock.SyncLocked as error:
+        _finish(run_id, SyncStatus.REFUSED, error=str(error))
+        raise
+    try:
+        plan = _run_locked(source, settings, dry_run, force, run_id, owner, started_by_id)
+    except (SourceError, MappingError, lock.SyncLocked) as error:
+        _fail(run_id, SyncStatus.FAILED, source.redact(str(error)))
+        raise
+    except SyncRefused as error:
+        _fail(run_id, SyncStatus.REFUSED, str(error))
+        raise
+    except Exception as error:
+        _fail(run_id, SyncStatus.FAILED, source.redact(f"{type(error).__name__}: {error}"))
+        raise
     finally:
         db.session.rollback()
+        lock.release(owner)
+    return plan
+
+
+def _run_locked(source: Source, settings: SyncSettings, dry_run: bool, force: bool,
+                run_id: int, owner: str, actor_id: int | None) -> Plan:
+    def on_progress(entries_read: int) -> None:
+        _set(run_id, progress="reading", entries_read=entries_read)
+        lock.renew(owner)  # commits the progress too
+
+    on_progress(0)
+    snapshot = read(source.entries(on_progress), settings)
+    _set(run_id, progress="writing", entries_read=len(snapshot.people))
+    lock.renew(owner)
+    plan = plan_for(snapshot, settings, source.full_read, force=force)
+    changes = apply_plan(plan, snapshot, source.describe())
+    if dry_run:
+        # The dry run went through the very same writes; now they are undone.
+        db.session.rollback()
+        new_ids = {c.person_id for c in changes if c.change == "created"}
+        changes = [Change(None if c.person_id in new_ids else c.person_id, c.username,
+                          c.display_name, c.change, c.fields) for c in changes]
+    _write_changes(run_id, changes)
+    counts = summary(plan)
+    _set(run_id, status=SyncStatus.SUCCEEDED, finished_at=utcnow(), progress="",
+         details={"unresolved_managers": [
+             {"username": p.username, "name": p.display_name, "manager_dn": dn}
+             for p, dn in plan.unresolved_managers]},
+         **counts)
+    if not dry_run:
+        actor = db.session.get(Person, actor_id) if actor_id else None
+        audit.record(actor, "directory.synced", "sync_run", run_id,
+                     {"source": source.describe(), **counts})
+    db.session.commit()
+    return plan
+
+
+def _write_changes(run_id: int, changes: list[Change]) -> None:
+    rows = [{"run_id": run_id, "person_id": c.person_id, "username": c.username,
+             "display_name": c.display_name, "change": c.change, "fields": c.fields}
+            for c in changes]
+    for start in range(0, len(rows), 5000):
+        db.session.execute(insert(SyncChange), rows[start:start + 5000])
+
+
+def _fail(run_id: int, status: SyncStatus, error: str) -> None:
+    db.session.rollback()
+    _finish(run_id, status, error)
+
+
+def _finish(run_id: int, status: SyncStatus, error: str) -> None:
+    _set(run_id, status=status, finished_at=utcnow(), progress="", error=error[:4000])
+    db.session.commit()
 
 
 def summary(plan: Plan) -> dict[str, int]:
-    """Counts of what a plan changes, for the audit log and the command's output."""
+    """Counts of what a plan changes, for the run's row and the command's output."""
     return {
         "created": len(plan.creates),
         "updated": len(plan.updates),
         "deactivated": len(plan.deactivations),
         "reactivated": len(plan.reactivations),
+        "unchanged": plan.unchanged,
         "unresolved_managers": len(plan.unresolved_managers),
         "grants_added": len(plan.grants_to_add),
         "grants_revoked": len(plan.grants_to_revoke),

@@ -12,6 +12,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,13 @@ def base_config(database_url: str) -> dict:
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh, uniquely named PostgreSQL database, dropped when the session ends."""
+    with new_postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """Create a uniquely named database on the test server; drop it afterwards."""
     server = make_url(os.environ["PORTAL_TEST_DATABASE_URL"])
     name = f"portal_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -71,6 +79,26 @@ def postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=_backends())
+def standalone_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """An app on a database of its own, outside the per-test transaction.
+
+    For code that runs in other threads or processes (a background sync, a second
+    `flask ldap-sync`), which cannot see a transaction that is never committed.
+    """
+    if request.param == "postgresql":
+        with new_postgres_database() as url:
+            application = migrated_app(url)
+            yield application
+            with application.app_context():
+                db.engine.dispose()
+    else:
+        application = migrated_app(f"sqlite:///{tmp_path / 'standalone.sqlite3'}")
+        yield application
+        with application.app_context():
+            db.engine.dispose()
 
 
 class IsolatedClient(FlaskClient):
@@ -206,8 +234,6 @@ class QueryCounter:
 @pytest.fixture
 def count_queries(app: Flask):
     """Use as `with count_queries() as counter:`; counter.count is the statements sent."""
-    from contextlib import contextmanager
-
     @contextmanager
     def counting() -> Iterator[QueryCounter]:
         counter = QueryCounter()

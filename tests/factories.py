@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import uuid
+
+import ldif as ldif_module
 
 from app.clock import utcnow
 from app.extensions import db
@@ -103,3 +106,46 @@ def ldif(*entries: str) -> str:
 def dn(uid: str, ou: str = "ou=IT-enheten,ou=Verksamhetsstöd",
        org: str = "Exempelby kommun") -> str:
     return f"uid={uid},{ou},o={org},{SUFFIX}"
+
+
+SERVICE_ACCOUNT = "cn=portal-sync,ou=Tjänstekonton," + SUFFIX
+SERVICE_ACCOUNT_PASSWORD = "sync-test-2026"
+
+
+def _container(dn_text: str) -> dict[str, list[bytes]]:
+    attr, _, value = dn_text.split(",", 1)[0].partition("=")
+    classes = {"dc": [b"top", b"dcObject", b"organization"], "o": [b"top", b"organization"],
+               "ou": [b"top", b"organizationalUnit"]}[attr.lower()]
+    entry = {"objectClass": classes, attr: [value.encode()]}
+    if attr.lower() == "dc":
+        entry["o"] = [b"Exempelby"]
+    return entry
+
+
+def directory_ldif(*entries: str) -> str:
+    """A whole directory for slapadd: the entries, every parent they need, the service
+    account the sync binds as, and ou=Grupper. Written by LDIFWriter, so non-ASCII
+    values are base64 as RFC 2849 (and slapadd) require."""
+    parsed = ldif_module.LDIFRecordList(io.StringIO(ldif(*entries)))
+    parsed.parse()
+    records = [(SERVICE_ACCOUNT, {"objectClass": [b"organizationalRole",
+                                                  b"simpleSecurityObject"],
+                                  "cn": [b"portal-sync"],
+                                  "userPassword": [SERVICE_ACCOUNT_PASSWORD.encode()]}),
+               *parsed.all_records]
+    containers: dict[str, dict[str, list[bytes]]] = {}
+    for record_dn, _attrs in [*records, (f"cn=x,ou=Grupper,{SUFFIX}", {})]:
+        parent = record_dn.split(",", 1)[1]
+        while True:
+            containers.setdefault(parent, _container(parent))
+            if parent == SUFFIX:
+                break
+            parent = parent.split(",", 1)[1]
+    out = io.StringIO()
+    writer = ldif_module.LDIFWriter(out)
+    for container_dn in sorted(containers, key=lambda d: d.count(",")):
+        if container_dn not in {r[0] for r in records}:
+            writer.unparse(container_dn, containers[container_dn])
+    for record_dn, attrs in records:
+        writer.unparse(record_dn, attrs)
+    return out.getvalue()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.config import SETTINGS, load_organizations
+from app.config import SETTINGS, load_json_object
 
 ROOT_README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -42,13 +42,13 @@ def test_environment_settings_reach_the_config(monkeypatch):
 
 
 def test_organizations_setting_reads_inline_json_or_a_file(tmp_path):
-    assert load_organizations('{"attribute": "o"}') == {"attribute": "o"}
+    assert load_json_object('{"attribute": "o"}') == {"attribute": "o"}
     path = tmp_path / "orgs.json"
     path.write_text('{"organizations": {"Exempelby kommun": "municipality"}}', "utf-8")
-    assert load_organizations(f"@{path}")["organizations"] == {"Exempelby kommun":
+    assert load_json_object(f"@{path}")["organizations"] == {"Exempelby kommun":
                                                                 "municipality"}
     with pytest.raises(ValueError):
-        load_organizations("[1, 2]")
+        load_json_object("[1, 2]")
 
 
 def test_every_setting_is_documented_in_the_readme():

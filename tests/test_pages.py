@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Person, Role
+from app.models import Person, Role, SyncRun
 from tests.factories import create_organization, create_person, create_unit, grant
 from tests.helpers import csrf_token, sign_in_as, text_of
 
@@ -110,11 +110,29 @@ def test_the_coordinator_sees_each_organization_with_people_per_kind(client, dem
     assert "Exempelby Bostäder AB Bolag 15 0 0 5" in page
 
 
-def test_the_admin_sees_sync_runs_and_granted_roles(client, demo_people):
+def test_the_admin_sees_sync_runs_and_the_run_behind_each(client, demo_people):
     sign_in_as(client, person_named("erik.sandberg").id)
     page = text_of(client.get("/administration/"))
-    assert "Katalogsynkroniseringar" in page and "302" in page
-    assert "Karin Holm" in page and "Kataloggrupp" in page
+    assert "Senaste körningar" in page and "Klar 302 0 0 0 0 Schemalagd körning" in page
+    run_id = db.session.scalar(select(SyncRun.id))
+    page = text_of(client.get(f"/administration/synkronisering/{run_id}"))
+    assert "Klar" in page and "306 ändringar" in page
+    page = text_of(client.get(f"/administration/synkronisering/{run_id}?typ=role-granted"))
+    assert "4 ändringar" in page
+    assert "Karin Holm (karin.holm) Roll tilldelad Roll: Informationssäkerhetssamordnare" in page
+
+
+def test_the_run_page_pages_through_changes_in_bounded_queries(client, demo_people,
+                                                                count_queries):
+    sign_in_as(client, person_named("erik.sandberg").id)
+    run_id = db.session.scalar(select(SyncRun.id))
+    path = f"/administration/synkronisering/{run_id}"
+    with count_queries() as first:
+        page = text_of(client.get(path))
+    assert "Sida 1 av 4" in page
+    with count_queries() as last:
+        page = text_of(client.get(path + "?sida=4"))
+    assert "Sida 4 av 4" in page and first.count == last.count
 
 
 def test_a_grant_scoped_to_a_company_is_shown_with_the_company(client):

@@ -4,6 +4,7 @@ from app.models.audit import AuditEvent
 from app.models.auth import SignInAttempt
 from app.models.organizations import Organization, OrganizationKind, OrgUnit
 from app.models.people import GrantSource, Person, PersonKind, PersonSource, Role, RoleGrant
+from app.models.sync import SyncChange, SyncLock, SyncRun, SyncStatus, SyncTrigger
 
 __all__ = [
     "AuditEvent",
@@ -17,4 +18,9 @@ __all__ = [
     "Role",
     "RoleGrant",
     "SignInAttempt",
+    "SyncChange",
+    "SyncLock",
+    "SyncRun",
+    "SyncStatus",
+    "SyncTrigger",
 ]

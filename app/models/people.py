@@ -18,6 +18,11 @@ def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(cls, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
 
 
+def search_text_of(display_name: str, username: str, mail: str | None, title: str | None) -> str:
+    """The folded text a person is found by: name, username, e-mail and title."""
+    return fold(" ".join(p for p in (display_name, username, mail, title) if p))
+
+
 class PersonKind(enum.StrEnum):
     EMPLOYEE = "employee"
     CONSULTANT = "consultant"
@@ -97,8 +102,8 @@ class Person(db.Model):
 
     def refresh_search_text(self) -> None:
         """Keep the folded search text in step with the searchable fields."""
-        parts = [self.display_name, self.username, self.mail or "", self.title]
-        self.search_text = fold(" ".join(p for p in parts if p))
+        self.search_text = search_text_of(self.display_name, self.username, self.mail,
+                                          self.title)
 
     # Flask-Login protocol: the id in the cookie is the revocable session token.
     @property

@@ -13,12 +13,14 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Person, SignInAttempt
 from app.services import DomainError, Forbidden, NotFound, audit
+from app.services.directory import directory_from_config
 from app.text import fold
 from ldap_sync import sync
-from ldap_sync.live import Directory, DirectorySettings
-from ldap_sync.mapping import DirectorySnapshot, map_person
+from ldap_sync.apply import record_in_audit_log
+from ldap_sync.live import Directory
+from ldap_sync.mapping import map_person
 from ldap_sync.organizations import OrganizationMap
-from ldap_sync.profiles import Profile, get_profile
+from ldap_sync.profiles import Profile
 from ldap_sync.source import SourceError
 
 
@@ -59,17 +61,6 @@ def _record_attempt(username: str, address: str, succeeded: bool) -> None:
                                  attempted_at=utcnow(), succeeded=succeeded))
 
 
-def directory_from_config(config: dict[str, Any]) -> Directory | None:
-    """The configured live directory, or None when no LDAP URL is set."""
-    if not config["LDAP_URL"]:
-        return None
-    return Directory(DirectorySettings(
-        url=config["LDAP_URL"], bind_dn=config["LDAP_BIND_DN"],
-        bind_password=config["LDAP_BIND_PASSWORD"], base_dns=tuple(config["LDAP_BASE_DNS"]),
-        user_filter=config["LDAP_USER_FILTER"], start_tls=config["LDAP_START_TLS"],
-        ca_file=config["LDAP_CA_FILE"], timeout=config["LDAP_TIMEOUT"]))
-
-
 def sign_in_with_password(username: str, password: str, address: str,
                           config: dict[str, Any]) -> Person:
     """Check the password against the directory and return the person to sign in.
@@ -88,11 +79,12 @@ def sign_in_with_password(username: str, password: str, address: str,
     if directory is None:
         raise SignInRefused(_("Inloggning mot katalogen är inte konfigurerad."))
     settings = sync.SyncSettings.from_config(config)
-    profile = get_profile(settings.profile, settings.profile_overrides)
-    organizations = OrganizationMap(settings.organizations)
+    profile = settings.get_profile()
+    organizations = settings.organization_map()
     attributes = [*profile.person_attributes, *filter(None, [organizations.attribute])]
     try:
-        entry = directory.find_person(profile.username, username.strip(), attributes)
+        entry = directory.find_person([profile.username, *profile.login_aliases],
+                                      username.strip(), attributes)
         accepted = entry is not None and directory.check_password(entry[0], password)
     except SourceError:
         raise SignInRefused(_("Katalogen svarar inte just nu. Försök igen om en stund."))
@@ -116,10 +108,12 @@ def _person_from_entry(entry: Any, directory: Directory, settings: sync.SyncSett
     person = db.session.scalar(select(Person).where(Person.directory_id == found.directory_id))
     if person is not None:
         return person
-    snapshot = DirectorySnapshot(people={found.directory_id: found})
-    snapshot.group_members = directory.groups_containing(dn, settings.group_roles())
+    # The entry's own memberOf (AD) says which role groups it is in; otherwise ask the groups.
+    snapshot = sync.read([entry], settings)
+    if not profile.member_of:
+        snapshot.group_members = directory.groups_containing(dn, settings.group_roles())
     plan = sync.plan_for(snapshot, settings, full_read=False)
-    sync.apply_plan(plan, snapshot, "sign-in")
+    record_in_audit_log(sync.apply_plan(plan, snapshot, "sign-in"), "sign-in")
     db.session.flush()
     return db.session.scalar(select(Person).where(Person.directory_id == found.directory_id))
 

@@ -1,4 +1,4 @@
-"""Portal administration: directory sync runs and granted roles."""
+"""Portal administration: directory sync runs, granted roles and the audit log."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ bp = Blueprint("admin", __name__, url_prefix="/administration")
 @bp.get("/")
 @require_role(Role.ADMIN)
 def index():
-    """Recent directory sync runs and who holds the granted roles."""
-    return render("admin/index.html", runs=directory.recent_runs(),
-                  grants=directory.current_grants())
+    """Recent directory sync runs, and the way to start one."""
+    return render("admin/index.html", runs=directory.recent_runs())
+
+
+from app.blueprints.admin import (  # noqa: E402, F401  (registers their routes)
+    audit_log,
+    roles,
+    sync_runs,
+)
