@@ -26,6 +26,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if (app.config["PORTAL_DEMO"] or app.config.get("TESTING")) and not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = DEMO_SECRET_KEY
     portal_config.check_secret_key(app.config)
+    # A mistyped profile or attribute setting must stop the portal now, not the first
+    # nightly sync.
+    from ldap_sync.profiles import get_profile
+
+    get_profile(app.config["LDAP_PROFILE"], app.config.get("LDAP_ATTRIBUTES"))
     _relative_sqlite_to_root(app)
 
     if app.config["PROXY_FIX"]:

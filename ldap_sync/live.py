@@ -46,7 +46,11 @@ class Directory:
     def __init__(self, settings: DirectorySettings) -> None:
         self.settings = settings
 
-    def _connect(self) -> ldap.ldapobject.LDAPObject:
+    @property
+    def uses_tls(self) -> bool:
+        return self.settings.url.lower().startswith("ldaps://") or self.settings.start_tls
+
+    def _connect(self, require_cert: int = ldap.OPT_X_TLS_DEMAND) -> ldap.ldapobject.LDAPObject:
         s = self.settings
         conn = ldap.initialize(s.url)
         conn.set_option(ldap.OPT_PROTOCOL_VERSION, 3)
@@ -55,16 +59,57 @@ class Directory:
         conn.set_option(ldap.OPT_TIMEOUT, s.timeout)
         if s.ca_file:
             conn.set_option(ldap.OPT_X_TLS_CACERTFILE, s.ca_file)
-        if s.url.startswith("ldaps://") or s.start_tls:
-            conn.set_option(ldap.OPT_X_TLS_REQUIRE_CERT, ldap.OPT_X_TLS_DEMAND)
+        if self.uses_tls:
+            conn.set_option(ldap.OPT_X_TLS_REQUIRE_CERT, require_cert)
             conn.set_option(ldap.OPT_X_TLS_NEWCTX, 0)
-        if s.start_tls and not s.url.startswith("ldaps://"):
+        if s.start_tls and not s.url.lower().startswith("ldaps://"):
             conn.start_tls_s()
         return conn
 
+    def explain(self, error: ldap.LDAPError) -> str:
+        """error_text, plus the cause when it was the server's TLS certificate.
+
+        libldap built with GnuTLS (Debian, Ubuntu) reports a certificate it rejects only
+        as "Can't contact LDAP server" or "Connect error" with "(unknown error code)", just
+        like a server that is down. Costs a second connection, so only for the sync.
+        """
+        text = error_text(error)
+        if isinstance(error, ldap.SERVER_DOWN | ldap.CONNECT_ERROR) and self._answers_unverified():
+            trusted = (f"PORTAL_LDAP_CA_FILE ({self.settings.ca_file})" if self.settings.ca_file
+                       else "the system's CA certificates (PORTAL_LDAP_CA_FILE is not set)")
+            text += (f"; the server answers, but its TLS certificate was not accepted: check "
+                     f"that {trusted} holds the CA that signed it and that it is issued for "
+                     f"the host name in {self.settings.url}")
+        return text
+
+    def _answers_unverified(self) -> bool:
+        """Whether the server answers over TLS when its certificate is not checked.
+
+        Only an anonymous read of the root DSE goes over that connection: no credentials.
+        """
+        if not self.uses_tls:
+            return False
+        try:
+            conn = self._connect(require_cert=ldap.OPT_X_TLS_ALLOW)
+            try:
+                conn.search_ext_s("", ldap.SCOPE_BASE, "(objectClass=*)", ["1.1"],
+                                  timeout=self.settings.timeout)
+            finally:
+                conn.unbind_s()
+        except (ldap.SERVER_DOWN, ldap.CONNECT_ERROR, ldap.TIMEOUT):
+            return False
+        except ldap.LDAPError:
+            pass  # any LDAP answer means the TLS session was set up
+        return True
+
     def _service_connection(self) -> ldap.ldapobject.LDAPObject:
         conn = self._connect()
-        conn.simple_bind_s(self.settings.bind_dn, self.settings.bind_password)
+        try:
+            conn.simple_bind_s(self.settings.bind_dn, self.settings.bind_password)
+        except ldap.LDAPError:
+            with contextlib.suppress(ldap.LDAPError):
+                conn.unbind_s()
+            raise
         return conn
 
     def find_person(self, username_attributes: Iterable[str], username: str,
@@ -93,8 +138,9 @@ class Directory:
         if not password:
             # An empty password is an anonymous bind, which succeeds: never accept it.
             return False
-        conn = self._connect()
+        conn = None
         try:
+            conn = self._connect()
             conn.simple_bind_s(dn, password)
             return True
         except ldap.INVALID_CREDENTIALS:
@@ -102,7 +148,9 @@ class Directory:
         except ldap.LDAPError as error:
             raise SourceError(f"directory bind failed: {error_text(error)}") from error
         finally:
-            conn.unbind_s()
+            if conn is not None:
+                with contextlib.suppress(ldap.LDAPError):
+                    conn.unbind_s()
 
     def groups_containing(self, member_dn: str, group_dns: Iterable[str]) -> dict[str, set[str]]:
         """For each named group, {member_dn} if the person is a member, else an empty set."""
@@ -159,7 +207,7 @@ class LiveSource:
             conn = self._directory._service_connection()
         except ldap.LDAPError as error:
             raise SourceError(f"bind as {self.settings.bind_dn} failed: "
-                              f"{error_text(error)}") from error
+                              f"{self._directory.explain(error)}") from error
         try:
             read = 0
             seen: set[str] = set()

@@ -69,6 +69,7 @@ def _demo_app(database: Path) -> Flask:
         "LDAP_ORGANIZATIONS": organizations,
         "LDAP_COORDINATOR_GROUP": "cn=LIS-samordnare,ou=Grupper,dc=exempelby,dc=se",
         "LDAP_ADMIN_GROUP": "cn=Portaladministratörer,ou=Grupper,dc=exempelby,dc=se",
+        "LDAP_LDIF": str(ROOT / "demo" / "exempelby.ldif"),
     })
     with app.app_context():
         flask_migrate.upgrade()
@@ -280,3 +281,31 @@ def test_page_loads_without_csp_violations_or_console_errors(portal: Portal,
     expect(page.get_by_role("heading", level=1)).to_have_text("Mina uppgifter")
 
     assert problems == [], "\n".join(problems)
+
+
+def test_admin_starts_a_dry_run_follows_it_and_the_admin_pages_pass_axe(portal: Portal,
+                                                                       page: Page) -> None:
+    page.goto(portal.url("/logga-in"))
+    _sign_in(portal, page, _demo_select(page, "admin"), re.compile(r"^Erik Sandberg – "))
+    page.get_by_role("navigation", name="Huvudmeny").get_by_role(
+        "link", name="Administration").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Administration")
+    violations = {"/administration/": _axe_violations(page)}
+
+    page.get_by_label("Torrkörning: visa vad som skulle ändras, ändra inget").check()
+    page.get_by_role("button", name="Starta synkronisering").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Katalogsynkronisering")
+    # The page asks for itself until the run is done; expect() waits for it (no sleep).
+    status = page.locator("#run-detail dl.facts dd").first
+    expect(status).to_have_text("Torrkörning klar")
+    expect(page.locator("#run-detail")).not_to_have_attribute("aria-busy", "true")
+    dry_run_note = "Torrkörning: detta skulle ha ändrats. Inget sparades."
+    expect(page.get_by_text(dry_run_note)).to_be_visible()
+    violations["run"] = _axe_violations(page)
+
+    for path in ("/administration/roller", "/administration/logg"):
+        page.goto(portal.url(path))
+        violations[path] = _axe_violations(page)
+    report = "".join(f"{where}:\n{_describe(found)}\n" for where, found in violations.items()
+                     if found)
+    assert not report, "axe-core found WCAG 2.1 AA violations:\n" + report

@@ -55,3 +55,10 @@ def test_every_setting_is_documented_in_the_readme():
     readme = ROOT_README.read_text(encoding="utf-8")
     missing = [s.name for s in SETTINGS if f"`{s.name}`" not in readme]
     assert missing == []
+
+
+def test_a_mistyped_directory_attribute_setting_stops_the_portal_at_start():
+    with pytest.raises(ValueError, match="unknown directory attribute setting 'knd'"):
+        create_app({"TESTING": True, "LDAP_ATTRIBUTES": {"knd": "employeeType"}})
+    with pytest.raises(ValueError, match="unknown directory profile 'novell'"):
+        create_app({"TESTING": True, "LDAP_PROFILE": "novell"})

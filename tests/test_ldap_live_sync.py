@@ -298,3 +298,16 @@ def test_a_second_sync_while_one_runs_is_refused(app, directory_server):
     db.session.commit()
     live_sync(app)
     assert active_people() == 5 and lock.holder() is None
+
+
+def test_the_person_kind_can_come_from_another_attribute_and_value_map(app, directory_server,
+                                                                       config):
+    entries = [entry.replace("employeeType: employee", f"departmentNumber: {code}")
+               for entry, code in zip(staff(3), ["K", "F", "X"], strict=True)]
+    directory_server(*entries)
+    config(LDAP_ATTRIBUTES={"kind": "departmentNumber",
+                            "kind_values": {"K": "consultant", "F": "elected"}})
+    live_sync(app)
+    kinds = dict(db.session.execute(select(Person.username, Person.kind)).all())
+    assert kinds == {"person00000": "consultant", "person00001": "elected",
+                     "person00002": "employee"}

@@ -17,7 +17,7 @@ from app.models import (
     RoleGrant,
     SyncChange,
 )
-from ldap_sync import sync
+from ldap_sync import lock, sync
 from ldap_sync.mapping import MappingError
 from ldap_sync.source import LdifSource, SourceError
 from tests.conftest import DEMO_LDIF
@@ -210,3 +210,17 @@ def test_the_command_fails_loudly_when_the_sync_is_refused(app, tmp_path):
     assert result.exit_code != 0
     assert "Synkroniseringen avbröts, inget ändrades" in result.output
     assert count(Person) == 5
+
+
+def test_the_sync_lock_belongs_to_its_owner_until_released_or_expired(app):
+    lock.acquire("värd-a:1:aaaa")
+    with pytest.raises(lock.SyncLocked, match="värd-a:1:aaaa"):
+        lock.acquire("värd-b:2:bbbb")
+    lock.release("värd-b:2:bbbb")  # not the holder: nothing happens
+    assert lock.holder().owner == "värd-a:1:aaaa"
+    with pytest.raises(lock.SyncLocked):
+        lock.renew("värd-b:2:bbbb")
+    lock.release("värd-a:1:aaaa")
+    assert lock.holder() is None
+    lock.acquire("värd-b:2:bbbb")
+    assert lock.holder().owner == "värd-b:2:bbbb"

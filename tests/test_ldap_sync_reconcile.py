@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ldap_sync.mapping import DirectoryPerson, DirectorySnapshot
 from ldap_sync.organizations import OrganizationMap, OrganizationRef
 from ldap_sync.reconcile import KnownGrant, KnownPerson, desired_fields, reconcile
@@ -114,3 +116,31 @@ def test_organization_from_base_wins_over_attribute_and_unknown_names_are_compan
     assert by_attribute == OrganizationRef("Exempelby kommun", "municipality")
     unknown = orgs.resolve("uid=z,dc=exempelby,dc=se", {"o": [b"Exempelby Vatten AB"]})
     assert unknown == OrganizationRef("Exempelby Vatten AB", "company")
+
+
+def disabled(p: DirectoryPerson) -> DirectoryPerson:
+    return replace(p, disabled=True)
+
+
+def test_a_disabled_account_is_deactivated_and_loses_its_group_role_but_is_not_new():
+    anna = person("a", "anna")
+    group = "cn=lis-samordnare"
+    before = [known(1, anna)]
+    grants = [KnownGrant(id=7, person_id=1, role="coordinator")]
+    plan = reconcile(snapshot(disabled(anna), groups={group: {anna.dn_norm}}), before, grants,
+                     {group: "coordinator"})
+    assert plan.deactivations == [1] and not plan.creates
+    assert [g.id for g in plan.grants_to_revoke] == [7] and not plan.grants_to_add
+
+
+def test_re_enabling_reactivates_and_an_unchanged_person_is_counted():
+    anna, lars = person("a", "anna"), person("l", "lars")
+    plan = reconcile(snapshot(anna, lars), [known(1, anna, active=False), known(2, lars)], [], {})
+    assert plan.reactivations == [1] and plan.unchanged == 1 and plan.is_empty is False
+    assert plan.labels[1] == ("anna", "Anna")
+
+
+def test_an_already_inactive_disabled_account_changes_nothing():
+    anna = person("a", "anna")
+    plan = reconcile(snapshot(disabled(anna)), [known(1, anna, active=False)], [], {})
+    assert plan.is_empty and plan.unchanged == 1

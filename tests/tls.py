@@ -15,11 +15,13 @@ from pathlib import Path
 OPENSSL = "openssl"
 DAYS = "2"  # long enough for any test session, short enough to be obviously throwaway
 SERVER_NAME = "127.0.0.1"
+# Test URLs use 127.0.0.1: libldap checks a URL host of "localhost" against the machine's
+# own host name instead, so DNS:localhost only serves other clients (openssl s_client).
 SUBJECT_ALT_NAME = "IP:127.0.0.1, DNS:localhost"
 
 # A self-contained config, so the host's /etc/ssl/openssl.cnf cannot add or clash with
 # extensions. Extension sections are picked with -extensions (req) or -extfile (x509).
-CONFIG = f"""\
+CONFIG = """\
 [req]
 distinguished_name = subject
 prompt = no
@@ -36,7 +38,7 @@ subjectKeyIdentifier = hash
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
-subjectAltName = {SUBJECT_ALT_NAME}
+subjectAltName = {subject_alt_name}
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid, issuer
 """
@@ -87,18 +89,24 @@ def _self_signed_ca(directory: Path, name: str, common_name: str,
     return cert, key
 
 
-def make_tls_files(directory: Path) -> TlsFiles:
-    """Create both CAs and the server key and certificate in directory (made if missing)."""
+def make_tls_files(directory: Path, server_name: str = SERVER_NAME,
+                   subject_alt_name: str = SUBJECT_ALT_NAME) -> TlsFiles:
+    """Create both CAs and the server key and certificate in directory (made if missing).
+
+    server_name is the certificate's CN; subject_alt_name (OpenSSL syntax) is what
+    clients check the host name of the URL against. Pass another name to get a
+    certificate from the right CA that is issued for the wrong host.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     config = directory / "openssl.cnf"
-    config.write_text(CONFIG, encoding="ascii")
+    config.write_text(CONFIG.format(subject_alt_name=subject_alt_name), encoding="ascii")
     ca_cert, ca_key = _self_signed_ca(directory, "ca", "LIS test CA", config)
     wrong_ca_cert, wrong_ca_key = _self_signed_ca(directory, "wrong-ca",
                                                   "Unrelated test CA", config)
     server_key = _private_key(directory / "server.key")
     request = directory / "server.csr"
     _openssl("req", "-config", str(config), "-new", "-key", str(server_key),
-             "-subj", f"/O=LIS-portalen tests/CN={SERVER_NAME}", "-out", str(request),
+             "-subj", f"/O=LIS-portalen tests/CN={server_name}", "-out", str(request),
              cwd=directory)
     server_cert = directory / "server.crt"
     _openssl("x509", "-req", "-in", str(request), "-CA", str(ca_cert), "-CAkey", str(ca_key),
