@@ -7,12 +7,11 @@ each. Organizations, units and role grants are few and go through the ORM.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from app.clock import utcnow
@@ -27,6 +26,8 @@ from app.models import (
     PersonSource,
     Role,
     RoleGrant,
+    SyncRun,
+    SyncStatus,
 )
 from app.models.people import search_text_of
 from app.services import audit
@@ -146,36 +147,36 @@ def _bulk(statement: Any, rows: list[dict[str, Any]]) -> None:
 
 
 def apply_plan(plan: Plan, snapshot: DirectorySnapshot, source: str) -> list[Change]:
-    """Carry out the plan in the current transaction; the caller commits or rolls back."""
+    """Carry out the plan in the current transaction; the caller commits or rolls back.
+
+    `last_seen_in_directory` is written with each person's changes; an unchanged person
+    was seen by every successful run since (SyncRun), which spares 50,000 row writes a
+    night. Someone deactivated was last seen by the previous successful run.
+    """
     now = utcnow()
     orgs = _organizations(snapshot)
     units = _units(plan, orgs)
     db.session.flush()
     org_ids = {name: org.id for name, org in orgs.items()}
     unit_ids = {key: unit.id for key, unit in units.items()}
-    changes: list[Change] = []
+    id_of = dict(plan.known_ids)
+    _insert_people(plan, now, org_ids, unit_ids, id_of)
 
-    _bulk(insert(Person), [
-        {**_columns(plan.desired[p.directory_id], org_ids, unit_ids),
-         "directory_id": p.directory_id, "source": PersonSource.DIRECTORY,
-         "active": not p.disabled, "deactivated_at": now if p.disabled else None,
-         "last_seen_in_directory": now}
-        for p in plan.creates])
     _bulk(update(Person), [
-        {"id": person_id, **_columns(plan.desired[p.directory_id], org_ids, unit_ids)}
+        {"id": person_id, **_columns(plan.desired[p.directory_id], org_ids, unit_ids),
+         "manager_id": id_of.get(plan.desired[p.directory_id]["manager"]),
+         "last_seen_in_directory": now}
         for person_id, p, _ in plan.updates])
+    last_run = _last_successful_run()
+    _bulk(update(Person), [{"id": pid, "active": False, "deactivated_at": now,
+                            "session_token": None,
+                            "last_seen_in_directory": now if pid in plan.disabled else last_run}
+                           for pid in plan.deactivations])
+    _bulk(update(Person), [{"id": pid, "active": True, "deactivated_at": None,
+                            "last_seen_in_directory": now} for pid in plan.reactivations])
 
-    id_of = _ids_of({*plan.desired, *(d for w in plan.desired.values()
-                                        if (d := w["manager"]))})
-    manager_rows = [
-        {"id": id_of[p.directory_id], "manager_id": id_of.get(plan.desired[p.directory_id][
-            "manager"])}
-        for p in [*plan.creates, *(p for _, p, c in plan.updates if "manager" in c)]]
-    _bulk(update(Person), manager_rows)
-
-    for p in plan.creates:
-        changes.append(Change(id_of[p.directory_id], p.username, p.display_name, "created",
-                              {"inactive": True} if p.disabled else {}))
+    changes = [Change(id_of[p.directory_id], p.username, p.display_name, "created",
+                      {"inactive": True} if p.disabled else {}) for p in plan.creates]
     username_of = {d: p.username for d, p in snapshot.people.items()}
     for person_id, p, fields in plan.updates:
         report = {k: [_jsonable(old), _jsonable(new)] for k, (old, new) in fields.items()}
@@ -184,29 +185,55 @@ def apply_plan(plan: Plan, snapshot: DirectorySnapshot, source: str) -> list[Cha
             report["manager"] = [username_of.get(m, m) if m else None
                                  for m in report["manager"]]
         changes.append(Change(person_id, p.username, p.display_name, "updated", report))
-    _bulk(update(Person), [{"id": pid, "active": False, "deactivated_at": now,
-                            "session_token": None} for pid in plan.deactivations])
-    _bulk(update(Person), [{"id": pid, "active": True, "deactivated_at": None}
-                           for pid in plan.reactivations])
     for kind, ids in (("deactivated", plan.deactivations), ("reactivated", plan.reactivations)):
         changes += [Change(pid, *plan.labels[pid], kind) for pid in ids]
     changes += _apply_grants(plan, now, id_of)
-
-    seen = [id_of[d] for d in snapshot.people if d in id_of]
-    for start in range(0, len(seen), CHUNK):
-        db.session.execute(update(Person).where(Person.id.in_(seen[start:start + CHUNK]))
-                           .values(last_seen_in_directory=now),
-                           execution_options={"synchronize_session": False})
     return changes
 
 
-def _ids_of(directory_ids: Iterable[str]) -> dict[str, int]:
-    """Person ids by directory id; one query for everyone when the set is large."""
-    wanted = set(directory_ids)
-    query = select(Person.directory_id, Person.id).where(Person.directory_id.is_not(None))
-    if len(wanted) <= CHUNK:
-        query = query.where(Person.directory_id.in_(wanted))
-    return {d: i for d, i in db.session.execute(query) if d in wanted}
+def _insert_people(plan: Plan, now: datetime, org_ids: dict[str, int],
+                   unit_ids: dict[tuple[str, str], int], id_of: dict[str, int]) -> None:
+    """Insert new people managers first, so each row has its manager's id from the start.
+
+    One plain executemany per level of the reporting tree (a handful), then the new ids
+    by one range query, instead of a second pass that updates every new row's manager.
+    (INSERT … RETURNING per row measured three times slower on SQLite.)
+    """
+    table = Person.__table__
+    high_water = db.session.scalar(select(func.max(Person.id))) or 0
+    pending = {p.directory_id: p for p in plan.creates}
+    in_a_cycle: list[str] = []
+    while pending:
+        level = [p for d, p in pending.items() if plan.desired[d]["manager"] not in pending]
+        if not level:
+            # Only reporting cycles are left: insert them, then set their managers.
+            level = list(pending.values())
+            in_a_cycle = [p.directory_id for p in level]
+        rows = [{**_columns(plan.desired[p.directory_id], org_ids, unit_ids),
+                 "directory_id": p.directory_id, "source": PersonSource.DIRECTORY,
+                 "active": not p.disabled, "deactivated_at": now if p.disabled else None,
+                 "last_seen_in_directory": now,
+                 "manager_id": id_of.get(plan.desired[p.directory_id]["manager"])}
+                for p in level]
+        for start in range(0, len(rows), CHUNK):
+            db.session.execute(insert(table), rows[start:start + CHUNK])
+        # Any row above the high-water mark is one of ours or a concurrent sign-in's new
+        # hire; both map their own directory id to their own id.
+        for directory_id, new_id in db.session.execute(
+                select(Person.directory_id, Person.id).where(
+                    Person.id > high_water, Person.directory_id.is_not(None))):
+            id_of[directory_id] = new_id
+            high_water = max(high_water, new_id)
+        for p in level:
+            del pending[p.directory_id]
+    _bulk(update(Person), [{"id": id_of[d], "manager_id": id_of[plan.desired[d]["manager"]]}
+                           for d in in_a_cycle])
+
+
+def _last_successful_run() -> datetime | None:
+    """When the latest successful full read started: the last time the missing were seen."""
+    return db.session.scalar(select(func.max(SyncRun.started_at)).where(
+        SyncRun.status == SyncStatus.SUCCEEDED, SyncRun.dry_run.is_(False)))
 
 
 def _apply_grants(plan: Plan, now: datetime, id_of: dict[str, int]) -> list[Change]:

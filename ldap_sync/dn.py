@@ -14,6 +14,8 @@ import ldap.dn
 # Characters that need the full parser: escapes, quoting, multi-valued RDNs, and the
 # characters dn2str would escape in a value.
 _NEEDS_PARSER = frozenset('\\"+;<>#')
+# Spacing or empty parts the canonical form would change.
+_SPACING = (" ,", ", ", " =", "= ", ",,", "=,")
 
 
 def _simple_rdns(dn: str) -> list[tuple[str, str]] | None:
@@ -40,6 +42,9 @@ def _parsed_rdns(dn: str) -> list[list[tuple[str, str]]] | None:
 
 def normalize_dn(dn: str) -> str:
     """Canonical form of a DN: case and spacing do not matter, escaping is made uniform."""
+    if (_NEEDS_PARSER.isdisjoint(dn) and dn.count("=") == dn.count(",") + 1
+            and not any(p in dn for p in _SPACING) and dn == dn.strip()):
+        return dn.lower()  # already canonical but for case: the usual DN
     simple = _simple_rdns(dn)
     if simple is not None:
         return ",".join(f"{attr.lower()}={value.lower()}" for attr, value in simple)

@@ -234,20 +234,29 @@ class LiveSource:
 
     def _pages(self, conn: ldap.ldapobject.LDAPObject, base: str) -> Iterator[list[Entry]]:
         control = SimplePagedResultsControl(True, size=self.settings.page_size, cookie=b"")
+        msgid = self._search(conn, base, control)
         while True:
-            msgid = conn.search_ext(base, ldap.SCOPE_SUBTREE, self.settings.user_filter,
-                                    self.attributes, serverctrls=[control])
             _, data, _, controls = conn.result3(msgid, all=1, timeout=self.settings.timeout)
-            # Search references (dn None) are referrals, which the sync does not follow.
-            yield [(dn, lower_keys(attrs)) for dn, attrs in data if dn]
             paged = [c for c in controls
                      if c.controlType == SimplePagedResultsControl.controlType]
             if not paged:
                 raise SourceError(f"search under {base}: the server returned no paged-results "
                                   "control, so the read may be incomplete")
-            if not paged[0].cookie:
+            cookie = paged[0].cookie
+            if cookie:
+                # Ask for the next page before mapping this one: the server prepares it
+                # while we work.
+                control.cookie = cookie
+                msgid = self._search(conn, base, control)
+            # Search references (dn None) are referrals, which the sync does not follow.
+            yield [(dn, lower_keys(attrs)) for dn, attrs in data if dn]
+            if not cookie:
                 return
-            control.cookie = paged[0].cookie
+
+    def _search(self, conn: ldap.ldapobject.LDAPObject, base: str,
+                control: SimplePagedResultsControl) -> int:
+        return conn.search_ext(base, ldap.SCOPE_SUBTREE, self.settings.user_filter,
+                               self.attributes, serverctrls=[control])
 
     def _group(self, conn: ldap.ldapobject.LDAPObject, group: str) -> Entry:
         try:

@@ -36,6 +36,7 @@ class OrganizationMap:
         for base, org in (config.get("bases") or {}).items():
             self.bases.append((normalize_dn(base), self._ref(org["name"], org.get("kind"))))
         self.bases.sort(key=lambda item: len(item[0]), reverse=True)
+        self._by_name: dict[str, OrganizationRef] = {}
         default = config.get("default")
         self.default = self._ref(default["name"], default.get("kind")) if default else None
 
@@ -60,5 +61,8 @@ class OrganizationMap:
         if self.attribute and attrs.get(self.attribute):
             name = attrs[self.attribute][0].decode("utf-8").strip()
             if name:
-                return self._ref(name, None)
+                ref = self._by_name.get(name)
+                if ref is None:
+                    ref = self._by_name[name] = self._ref(name, None)
+                return ref
         return self.default

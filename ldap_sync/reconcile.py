@@ -51,6 +51,10 @@ class Plan:
     grants_to_add: list[tuple[str, str]] = field(default_factory=list)
     grants_to_revoke: list[KnownGrant] = field(default_factory=list)
     desired: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Deactivations of accounts the directory still holds but marks disabled.
+    disabled: set[int] = field(default_factory=set)
+    # Person id of every directory id the database already holds.
+    known_ids: dict[str, int] = field(default_factory=dict)
     # (username, display name) of every known person the plan touches, for its report.
     labels: dict[int, tuple[str, str]] = field(default_factory=dict)
 
@@ -115,6 +119,7 @@ def reconcile(snapshot: DirectorySnapshot, known: list[KnownPerson], grants: lis
     plan = Plan()
     managers = _resolve_managers(snapshot, known, plan)
     by_directory_id = {k.directory_id: k for k in known if k.directory_id and not k.is_local}
+    plan.known_ids = {d: k.id for d, k in by_directory_id.items()}
     for directory_id, person in snapshot.people.items():
         wanted = desired_fields(person, managers[directory_id])
         plan.desired[directory_id] = wanted
@@ -130,6 +135,7 @@ def reconcile(snapshot: DirectorySnapshot, known: list[KnownPerson], grants: lis
             plan.updates.append((existing.id, person, changes))
         if person.disabled and existing.active:
             plan.deactivations.append(existing.id)
+            plan.disabled.add(existing.id)
         elif not person.disabled and not existing.active:
             plan.reactivations.append(existing.id)
         elif not changes:

@@ -20,7 +20,10 @@ class SourceError(Exception):
 
 def lower_keys(attrs: dict[str, list[bytes]]) -> dict[str, list[bytes]]:
     """Attribute names are case-insensitive in LDAP; use one spelling."""
-    out: dict[str, list[bytes]] = {}
+    out = {name.lower(): values for name, values in attrs.items()}
+    if len(out) == len(attrs):
+        return out  # the usual case: no name given twice in different case
+    out = {}
     for name, values in attrs.items():
         out.setdefault(name.lower(), []).extend(values)
     return out

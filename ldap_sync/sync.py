@@ -6,6 +6,8 @@ SyncChange rows, and the audit log gets one event per run rather than one per pe
 
 from __future__ import annotations
 
+import gc
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -29,6 +31,7 @@ from ldap_sync.source import Entry, SourceError
 __all__ = ["Plan", "SyncRefused", "SyncSettings", "apply_plan", "plan_for", "read", "run"]
 
 Progress = Callable[[int], None]
+PROGRESS_INTERVAL = 0.5  # seconds between progress reports while reading
 
 
 class Source(Protocol):
@@ -133,6 +136,11 @@ def run(source: Source, settings: SyncSettings, dry_run: bool = False, force: bo
     except lock.SyncLocked as error:
         _finish(run_id, SyncStatus.REFUSED, error=str(error))
         raise
+    # Tens of thousands of long-lived entries and rows make the cyclic garbage collector
+    # rescan them again and again (measured: a 50,000-person run took 1.6 times as long).
+    # The run creates no reference cycles worth collecting before it ends.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         plan = _run_locked(source, settings, dry_run, force, run_id, owner, started_by_id)
     except (SourceError, MappingError, lock.SyncLocked) as error:
@@ -145,6 +153,8 @@ def run(source: Source, settings: SyncSettings, dry_run: bool = False, force: bo
         _fail(run_id, SyncStatus.FAILED, source.redact(f"{type(error).__name__}: {error}"))
         raise
     finally:
+        if collecting:
+            gc.enable()
         db.session.rollback()
         lock.release(owner)
     return plan
@@ -152,11 +162,18 @@ def run(source: Source, settings: SyncSettings, dry_run: bool = False, force: bo
 
 def _run_locked(source: Source, settings: SyncSettings, dry_run: bool, force: bool,
                 run_id: int, owner: str, actor_id: int | None) -> Plan:
-    def on_progress(entries_read: int) -> None:
-        _set(run_id, progress="reading", entries_read=entries_read)
-        lock.renew(owner)  # commits the progress too
+    last_report = time.monotonic()
 
-    on_progress(0)
+    def on_progress(entries_read: int) -> None:
+        nonlocal last_report
+        # Each report commits; a few a second keep the page live and the lock renewed.
+        if time.monotonic() - last_report >= PROGRESS_INTERVAL:
+            last_report = time.monotonic()
+            _set(run_id, progress="reading", entries_read=entries_read)
+            lock.renew(owner)  # commits the progress too
+
+    _set(run_id, progress="reading")
+    lock.renew(owner)
     snapshot = read(source.entries(on_progress), settings)
     _set(run_id, progress="writing", entries_read=len(snapshot.people))
     lock.renew(owner)
@@ -187,8 +204,9 @@ def _write_changes(run_id: int, changes: list[Change]) -> None:
     rows = [{"run_id": run_id, "person_id": c.person_id, "username": c.username,
              "display_name": c.display_name, "change": c.change, "fields": c.fields}
             for c in changes]
+    table = SyncChange.__table__  # Core: no ORM bookkeeping for an append-only log
     for start in range(0, len(rows), 5000):
-        db.session.execute(insert(SyncChange), rows[start:start + 5000])
+        db.session.execute(insert(table), rows[start:start + 5000])
 
 
 def _fail(run_id: int, status: SyncStatus, error: str) -> None:

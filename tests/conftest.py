@@ -6,11 +6,11 @@ points at a server: a uniquely named database is created there and dropped after
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import json
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,11 +22,11 @@ from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSession
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
 
 from app import create_app
 from app.extensions import db
+from tests.databases import throwaway_postgres_database
 from tests.slapd import SlapdServer, start_slapd
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,20 +65,9 @@ def postgres_database() -> Iterator[str]:
         yield url
 
 
-@contextmanager
-def new_postgres_database() -> Iterator[str]:
-    """Create a uniquely named database on the test server; drop it afterwards."""
-    server = make_url(os.environ["PORTAL_TEST_DATABASE_URL"])
-    name = f"portal_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def new_postgres_database() -> contextlib.AbstractContextManager[str]:
+    """A uniquely named database on the test server, dropped afterwards."""
+    return throwaway_postgres_database(os.environ["PORTAL_TEST_DATABASE_URL"])
 
 
 @pytest.fixture(params=_backends())
