@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from flask_babel import gettext as _
 from sqlalchemy import insert, update
 
 from app.clock import utcnow
@@ -136,6 +137,7 @@ def run(source: Source, settings: SyncSettings, dry_run: bool = False, force: bo
     except lock.SyncLocked as error:
         _finish(run_id, SyncStatus.REFUSED, error=str(error))
         raise
+    _close_abandoned_runs(run_id)
     # Tens of thousands of long-lived entries and rows make the cyclic garbage collector
     # rescan them again and again (measured: a 50,000-person run took 1.6 times as long).
     # The run creates no reference cycles worth collecting before it ends.
@@ -198,6 +200,16 @@ def _run_locked(source: Source, settings: SyncSettings, dry_run: bool, force: bo
                      {"source": source.describe(), **counts})
     db.session.commit()
     return plan
+
+
+def _close_abandoned_runs(current_id: int) -> None:
+    """Runs still marked running while we hold the lock died with their process."""
+    db.session.execute(
+        update(SyncRun).where(SyncRun.status == SyncStatus.RUNNING, SyncRun.id != current_id)
+        .values(status=SyncStatus.FAILED, finished_at=utcnow(), progress="",
+                error=_("Körningen avbröts utan att avslutas: processen stoppades."))
+        .execution_options(synchronize_session=False))
+    db.session.commit()
 
 
 def _write_changes(run_id: int, changes: list[Change]) -> None:

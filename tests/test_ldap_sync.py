@@ -16,6 +16,8 @@ from app.models import (
     Role,
     RoleGrant,
     SyncChange,
+    SyncRun,
+    SyncStatus,
 )
 from ldap_sync import lock, sync
 from ldap_sync.mapping import MappingError
@@ -224,3 +226,12 @@ def test_the_sync_lock_belongs_to_its_owner_until_released_or_expired(app):
     assert lock.holder() is None
     lock.acquire("värd-b:2:bbbb")
     assert lock.holder().owner == "värd-b:2:bbbb"
+
+
+def test_a_run_whose_process_died_is_closed_by_the_next_run(app):
+    abandoned = sync.start_record("LDIF export.ldif")  # its process was killed mid-run
+    run_sync(app, SMALL)
+    run = db.session.get(SyncRun, abandoned)
+    assert run.status == SyncStatus.FAILED and "processen stoppades" in run.error
+    assert db.session.scalars(select(SyncRun.status).order_by(SyncRun.id.desc())).first() == \
+        SyncStatus.SUCCEEDED
