@@ -141,7 +141,8 @@ def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _bulk(statement: Any, rows: list[dict[str, Any]]) -> None:
+def execute_in_chunks(statement: Any, rows: list[dict[str, Any]]) -> None:
+    """One executemany per CHUNK rows."""
     for start in range(0, len(rows), CHUNK):
         db.session.execute(statement, rows[start:start + CHUNK])
 
@@ -162,18 +163,19 @@ def apply_plan(plan: Plan, snapshot: DirectorySnapshot, source: str) -> list[Cha
     id_of = dict(plan.known_ids)
     _insert_people(plan, now, org_ids, unit_ids, id_of)
 
-    _bulk(update(Person), [
+    execute_in_chunks(update(Person), [
         {"id": person_id, **_columns(plan.desired[p.directory_id], org_ids, unit_ids),
          "manager_id": id_of.get(plan.desired[p.directory_id]["manager"]),
          "last_seen_in_directory": now}
         for person_id, p, _ in plan.updates])
     last_run = _last_successful_run()
-    _bulk(update(Person), [{"id": pid, "active": False, "deactivated_at": now,
-                            "session_token": None,
-                            "last_seen_in_directory": now if pid in plan.disabled else last_run}
-                           for pid in plan.deactivations])
-    _bulk(update(Person), [{"id": pid, "active": True, "deactivated_at": None,
-                            "last_seen_in_directory": now} for pid in plan.reactivations])
+    execute_in_chunks(update(Person), [
+        {"id": pid, "active": False, "deactivated_at": now, "session_token": None,
+         "last_seen_in_directory": now if pid in plan.disabled else last_run}
+        for pid in plan.deactivations])
+    execute_in_chunks(update(Person), [
+        {"id": pid, "active": True, "deactivated_at": None, "last_seen_in_directory": now}
+        for pid in plan.reactivations])
 
     changes = [Change(id_of[p.directory_id], p.username, p.display_name, "created",
                       {"inactive": True} if p.disabled else {}) for p in plan.creates]
@@ -215,8 +217,7 @@ def _insert_people(plan: Plan, now: datetime, org_ids: dict[str, int],
                  "last_seen_in_directory": now,
                  "manager_id": id_of.get(plan.desired[p.directory_id]["manager"])}
                 for p in level]
-        for start in range(0, len(rows), CHUNK):
-            db.session.execute(insert(table), rows[start:start + CHUNK])
+        execute_in_chunks(insert(table), rows)
         # Any row above the high-water mark is one of ours or a concurrent sign-in's new
         # hire; both map their own directory id to their own id.
         for directory_id, new_id in db.session.execute(
@@ -226,8 +227,8 @@ def _insert_people(plan: Plan, now: datetime, org_ids: dict[str, int],
             high_water = max(high_water, new_id)
         for p in level:
             del pending[p.directory_id]
-    _bulk(update(Person), [{"id": id_of[d], "manager_id": id_of[plan.desired[d]["manager"]]}
-                           for d in in_a_cycle])
+    execute_in_chunks(update(Person), [
+        {"id": id_of[d], "manager_id": id_of[plan.desired[d]["manager"]]} for d in in_a_cycle])
 
 
 def _last_successful_run() -> datetime | None:

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import Person, SyncChange, SyncRun, SyncStatus, SyncTrigger
 from app.services import audit
 from ldap_sync import lock
-from ldap_sync.apply import Change, apply_plan, load_known
+from ldap_sync.apply import Change, apply_plan, execute_in_chunks, load_known
 from ldap_sync.dn import normalize_dn
 from ldap_sync.mapping import DirectorySnapshot, MappingError, map_entries
 from ldap_sync.organizations import OrganizationMap
@@ -75,6 +75,11 @@ class SyncSettings:
 
     def organization_map(self) -> OrganizationMap:
         return OrganizationMap(self.organizations, self.get_profile().organization_attribute)
+
+    def person_attributes(self) -> list[str]:
+        """Attributes to request for a person: the profile's, and the organization's."""
+        organization = self.organization_map().attribute
+        return [*self.get_profile().person_attributes, *filter(None, [organization])]
 
     def group_roles(self) -> dict[str, str]:
         roles = {}
@@ -217,8 +222,7 @@ def _write_changes(run_id: int, changes: list[Change]) -> None:
              "display_name": c.display_name, "change": c.change, "fields": c.fields}
             for c in changes]
     table = SyncChange.__table__  # Core: no ORM bookkeeping for an append-only log
-    for start in range(0, len(rows), 5000):
-        db.session.execute(insert(table), rows[start:start + 5000])
+    execute_in_chunks(insert(table), rows)
 
 
 def _fail(run_id: int, status: SyncStatus, error: str) -> None:

@@ -81,10 +81,9 @@ def sign_in_with_password(username: str, password: str, address: str,
     settings = sync.SyncSettings.from_config(config)
     profile = settings.get_profile()
     organizations = settings.organization_map()
-    attributes = [*profile.person_attributes, *filter(None, [organizations.attribute])]
     try:
         entry = directory.find_person([profile.username, *profile.login_aliases],
-                                      username.strip(), attributes)
+                                      username.strip(), settings.person_attributes())
         accepted = entry is not None and directory.check_password(entry[0], password)
     except SourceError:
         raise SignInRefused(_("Katalogen svarar inte just nu. Försök igen om en stund."))

@@ -13,9 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Person, RoleGrant, SyncChange, SyncRun, SyncTrigger
+from app.models import Person, SyncChange, SyncRun, SyncTrigger
 from app.services import DomainError, NotFound
-from app.text import swedish_sort_key
 from ldap_sync import lock, sync
 from ldap_sync.live import Directory, DirectorySettings, LiveSource
 from ldap_sync.mapping import MappingError
@@ -61,10 +60,9 @@ def sync_source(config: dict[str, Any], ldif_path: str | None = None) -> sync.So
                             "PORTAL_LDAP_LDIF för en LDIF-fil)."))
     sync_settings = sync.SyncSettings.from_config(config)
     profile = sync_settings.get_profile()
-    organizations = sync_settings.organization_map()
-    attributes = [*profile.person_attributes, *filter(None, [organizations.attribute])]
     groups = [] if profile.member_of else list(sync_settings.group_roles())
-    return LiveSource(settings, attributes, groups, group_member=profile.group_member)
+    return LiveSource(settings, sync_settings.person_attributes(), groups,
+                      group_member=profile.group_member)
 
 
 def start_sync(app: Flask, actor: Person, dry_run: bool = False, force: bool = False) -> int:
@@ -80,6 +78,7 @@ def start_sync(app: Flask, actor: Person, dry_run: bool = False, force: bool = F
     source = sync_source(app.config)
     run_id = sync.start_record(source.describe(), SyncTrigger.WEB, actor.id, dry_run, force)
     settings = sync.SyncSettings.from_config(app.config)
+    actor_id = actor.id
 
     def work() -> None:
         with app.app_context():
@@ -91,7 +90,6 @@ def start_sync(app: Flask, actor: Person, dry_run: bool = False, force: bool = F
             finally:
                 db.session.remove()
 
-    actor_id = actor.id
     thread = threading.Thread(target=work, name=f"directory-sync-{run_id}", daemon=True)
     background_runs[run_id] = thread
     thread.start()
@@ -140,12 +138,3 @@ def run_changes(run_id: int, kind: str | None = None, page: int = 1) -> ChangePa
                                       .limit(CHANGES_PER_PAGE)))
     return ChangePage(changes, total, page, pages, kind)
 
-
-def current_grants() -> list[RoleGrant]:
-    """Active role grants with person and scope, in Swedish name order."""
-    grants = db.session.scalars(
-        select(RoleGrant).join(RoleGrant.person)
-        .options(joinedload(RoleGrant.person).joinedload(Person.organization),
-                 joinedload(RoleGrant.organization))
-        .where(RoleGrant.revoked_at.is_(None)))
-    return sorted(grants, key=lambda g: (g.role.value, swedish_sort_key(g.person.display_name)))

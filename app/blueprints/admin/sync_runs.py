@@ -9,7 +9,7 @@ from flask_login import current_user
 from app.blueprints.admin.routes import bp
 from app.htmx import redirect
 from app.models import Role
-from app.services import DomainError, directory
+from app.services import DomainError, directory, roles
 from app.web import render, require_role
 
 
@@ -37,4 +37,4 @@ def sync_run(run_id: int):
     page = request.args.get("sida", default=1, type=int) or 1
     changes = directory.run_changes(run_id, request.args.get("typ") or None, page)
     return render("admin/sync_run.html", "admin/_sync_run_detail.html", run=run,
-                  changes=changes, kinds=directory.CHANGE_KINDS)
+                  changes=changes, kinds=directory.CHANGE_KINDS, role_label=roles.role_label)
