@@ -1,8 +1,16 @@
 """The one source of 'now'. Times are stored as naive UTC, the same on SQLite and PostgreSQL."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+PORTAL_TIMEZONE = ZoneInfo("Europe/Stockholm")
 
 
 def utcnow() -> datetime:
     """Current time in UTC without tzinfo, as the database stores it."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def today() -> date:
+    """Today's date in Sweden: what a due date or a decision date is compared with."""
+    return datetime.now(PORTAL_TIMEZONE).date()

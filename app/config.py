@@ -57,6 +57,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PORTAL_SYNC_MAX_DEACTIVATE_PERCENT", "5",
             "a sync refuses to deactivate more than this share of active people "
             "unless run with --force"),
+    Setting("PORTAL_KLASSA_LEVEL_LABELS", "",
+            "JSON list of the five names of KLASSA levels 0–4; empty = Ingen/försumbar, "
+            "Måttlig, Betydande, Allvarlig, Synnerligen allvarlig"),
+    Setting("PORTAL_CLASSIFICATION_REVIEW_MONTHS", "12",
+            "a classification is due for review this many months after its approval"),
     Setting("PORTAL_SIGNIN_MAX_FAILURES", "5", "failed sign-ins per username and address"),
     Setting("PORTAL_SIGNIN_WINDOW_MINUTES", "15", "... within this many minutes"),
 )
@@ -85,6 +90,18 @@ def load_json_object(raw: str, name: str = "PORTAL_LDAP_ORGANIZATIONS") -> dict[
     return value
 
 
+def load_level_labels(raw: str) -> list[str]:
+    """The five KLASSA level names from JSON, or [] for the built-in Swedish ones."""
+    raw = raw.strip()
+    if not raw:
+        return []
+    value = json.loads(raw)
+    if (not isinstance(value, list) or len(value) != 5
+            or not all(isinstance(v, str) and v.strip() for v in value)):
+        raise ValueError("PORTAL_KLASSA_LEVEL_LABELS must be a JSON list of five names")
+    return [v.strip() for v in value]
+
+
 def from_environment() -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
     return {
@@ -111,6 +128,8 @@ def from_environment() -> dict[str, Any]:
         "LDAP_PAGE_SIZE": int(env("PORTAL_LDAP_PAGE_SIZE")),
         "LDAP_LDIF": env("PORTAL_LDAP_LDIF"),
         "SYNC_MAX_DEACTIVATE_PERCENT": float(env("PORTAL_SYNC_MAX_DEACTIVATE_PERCENT")),
+        "KLASSA_LEVEL_LABELS": load_level_labels(env("PORTAL_KLASSA_LEVEL_LABELS")),
+        "CLASSIFICATION_REVIEW_MONTHS": int(env("PORTAL_CLASSIFICATION_REVIEW_MONTHS")),
         "SIGNIN_MAX_FAILURES": int(env("PORTAL_SIGNIN_MAX_FAILURES")),
         "SIGNIN_WINDOW": timedelta(minutes=int(env("PORTAL_SIGNIN_WINDOW_MINUTES"))),
     }

@@ -5,16 +5,36 @@ from app.models.auth import SignInAttempt
 from app.models.organizations import Organization, OrganizationKind, OrgUnit
 from app.models.people import GrantSource, Person, PersonKind, PersonSource, Role, RoleGrant
 from app.models.sync import SyncChange, SyncLock, SyncRun, SyncStatus, SyncTrigger
+from app.models.systems import (
+    ActionPlanItem,
+    ActionStatus,
+    ActionStatusChange,
+    Classification,
+    InformationSystem,
+    LifecycleStatus,
+    Risk,
+    RiskAnalysis,
+    SystemAdministrator,
+    SystemStatusChange,
+)
 
 __all__ = [
+    "ActionPlanItem",
+    "ActionStatus",
+    "ActionStatusChange",
     "AuditEvent",
+    "Classification",
     "GrantSource",
+    "InformationSystem",
+    "LifecycleStatus",
     "OrgUnit",
     "Organization",
     "OrganizationKind",
     "Person",
     "PersonKind",
     "PersonSource",
+    "Risk",
+    "RiskAnalysis",
     "Role",
     "RoleGrant",
     "SignInAttempt",
@@ -23,4 +43,6 @@ __all__ = [
     "SyncRun",
     "SyncStatus",
     "SyncTrigger",
+    "SystemAdministrator",
+    "SystemStatusChange",
 ]

@@ -16,18 +16,17 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from math import ceil
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.clock import PORTAL_TIMEZONE, today
 from app.extensions import db
 from app.models import AuditEvent, Person
 from app.services import DomainError, audit
 from app.text import fold
 
-PORTAL_TIMEZONE = ZoneInfo("Europe/Stockholm")
 PAGE_SIZE = 50
 CSV_CHUNK = 500
 # Cells starting with these are formulas to Excel/LibreOffice (CSV injection).
@@ -109,11 +108,6 @@ def utc_start_of(day: date) -> datetime:
 def local_time(moment: datetime) -> datetime:
     """A stored naive-UTC time in Swedish time."""
     return moment.replace(tzinfo=UTC).astimezone(PORTAL_TIMEZONE)
-
-
-def today() -> date:
-    """Today's date in Sweden."""
-    return datetime.now(PORTAL_TIMEZONE).date()
 
 
 def _like_pattern(text: str) -> str:
@@ -230,7 +224,7 @@ def csv_chunks(filters: AuditFilters) -> Iterator[str]:
     return _stream(filters, header, system)
 
 
-def _csv_line(cells: list[str]) -> str:
+def csv_line(cells: list[str]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(
         [safe_cell(c) for c in cells])
@@ -238,13 +232,13 @@ def _csv_line(cells: list[str]) -> str:
 
 
 def _stream(filters: AuditFilters, header: list[str], system: str) -> Iterator[str]:
-    yield "\ufeff" + _csv_line(header)
+    yield "\ufeff" + csv_line(header)
     result = db.session.scalars(_newest_first(filters).execution_options(yield_per=CSV_CHUNK))
     for batch in result.partitions():
         lines = []
         for row in _rows(list(batch)):
             event = row.event
-            lines.append(_csv_line([
+            lines.append(csv_line([
                 local_time(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
                 row.actor.display_name if row.actor else system,
                 row.actor.username if row.actor else "",

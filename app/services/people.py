@@ -5,29 +5,78 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from flask_babel import gettext as _
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
 from app.models import Organization, Person, PersonKind, Role, RoleGrant
+from app.services import DomainError
 from app.text import swedish_sort_key
 
 
-def _is_manager(person_id: int) -> bool:
+def _derived_roles(person_id: int) -> set[Role]:
+    """Manager, system owner and system administrator, from the facts in one query."""
+    from app.models.systems import InformationSystem, LifecycleStatus, SystemAdministrator
+
     report = aliased(Person)
-    return bool(db.session.scalar(select(exists().where(
-        report.manager_id == person_id, report.active.is_(True)))))
+    live = InformationSystem.status != LifecycleStatus.RETIRED
+    facts = {
+        Role.MANAGER: exists().where(report.manager_id == person_id, report.active.is_(True)),
+        Role.SYSTEM_OWNER: exists().where(InformationSystem.owner_id == person_id, live),
+        Role.SYSTEM_ADMINISTRATOR: exists().where(
+            SystemAdministrator.person_id == person_id,
+            SystemAdministrator.system_id == InformationSystem.id, live),
+    }
+    row = db.session.execute(select(*facts.values())).one()
+    return {role for role, holds in zip(facts, row, strict=True) if holds}
 
 
 def roles_of(person: Person) -> set[Role]:
     """Every role a person has: derived ones from facts, granted ones from active grants."""
-    roles = {Role.EMPLOYEE}
-    if _is_manager(person.id):
-        roles.add(Role.MANAGER)
+    roles = {Role.EMPLOYEE} | _derived_roles(person.id)
     granted = db.session.scalars(select(RoleGrant.role).where(
         RoleGrant.person_id == person.id, RoleGrant.revoked_at.is_(None)))
     roles.update(granted)
     return roles
+
+
+class InactivePerson(DomainError):
+    """The identifier names only a deactivated person."""
+
+    def __init__(self, message: str, field: str, person: Person) -> None:
+        super().__init__(message, field)
+        self.person = person
+
+
+def resolve_person(identifier: str, field: str = "person") -> Person:
+    """The active person with this username or e-mail address (case-insensitive).
+
+    An inactive match raises InactivePerson: "not found" would send the user looking
+    for a typo when the real reason is that the person has left.
+    """
+    value = identifier.strip()
+    if not value:
+        raise DomainError(_("Fyll i användarnamn eller e-postadress."), field=field)
+    wanted = value.lower()
+    inactive: list[Person] = []
+    # Usernames are unique among active people; try them before e-mail addresses.
+    for column in (Person.username, Person.mail):
+        matches = list(db.session.scalars(
+            select(Person).where(func.lower(column) == wanted).order_by(Person.id)))
+        active = [p for p in matches if p.active]
+        if len(active) == 1:
+            return active[0]
+        if len(active) > 1:
+            raise DomainError(_("Flera aktiva personer har e-postadressen %(value)s. Ange "
+                                "användarnamnet i stället.", value=value), field=field)
+        inactive += matches
+    if inactive:
+        raise InactivePerson(_("%(name)s (%(value)s) är avaktiverad.",
+                               name=inactive[-1].display_name, value=value),
+                             field, inactive[-1])
+    raise DomainError(_("Ingen aktiv person har användarnamnet eller e-postadressen "
+                        "%(value)s.", value=value), field=field)
 
 
 def active_grants(person: Person) -> list[RoleGrant]:
@@ -63,12 +112,24 @@ class DemoGroup:
     people: list[Person]
 
 
-DEMO_GROUP_ORDER = ("coordinator", "admin", "manager", "employee", "consultant", "elected",
-                    "board")
+DEMO_GROUP_ORDER = ("coordinator", "admin", "system_owner", "system_administrator", "manager",
+                    "employee", "consultant", "elected", "board")
+
+
+def _system_people() -> tuple[set[int], set[int]]:
+    """Ids of the owners and administrators of systems not retired."""
+    from app.models.systems import InformationSystem, LifecycleStatus, SystemAdministrator
+
+    live = InformationSystem.status != LifecycleStatus.RETIRED
+    owners = set(db.session.scalars(select(InformationSystem.owner_id).where(
+        live, InformationSystem.owner_id.is_not(None))))
+    administrators = set(db.session.scalars(select(SystemAdministrator.person_id).join(
+        InformationSystem, InformationSystem.id == SystemAdministrator.system_id).where(live)))
+    return owners, administrators
 
 
 def demo_groups() -> list[DemoGroup]:
-    """Active people grouped by role for the demo sign-in page, in three queries."""
+    """Active people grouped by role for the demo sign-in page, in five queries."""
     people = list(db.session.scalars(select(Person).options(joinedload(Person.organization))
                                      .where(Person.active.is_(True))))
     granted: dict[int, set[str]] = defaultdict(set)
@@ -77,8 +138,13 @@ def demo_groups() -> list[DemoGroup]:
         granted[person_id].add(role.value)
     managers = set(db.session.scalars(select(Person.manager_id).where(
         Person.active.is_(True), Person.manager_id.is_not(None)).distinct()))
+    owners, administrators = _system_people()
     groups: dict[str, list[Person]] = {key: [] for key in DEMO_GROUP_ORDER}
     for person in people:
+        if person.id in owners:
+            groups["system_owner"].append(person)
+        if person.id in administrators:
+            groups["system_administrator"].append(person)
         if Role.COORDINATOR.value in granted[person.id]:
             groups["coordinator"].append(person)
         if Role.ADMIN.value in granted[person.id]:

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from app.clock import utcnow
 from app.extensions import db
 from app.models import GrantSource, Organization, Person, Role, RoleGrant
 from app.models.people import GRANTABLE_ROLES
-from app.services import DomainError, NotFound, audit
+from app.services import DomainError, NotFound, audit, people
 from app.text import swedish_sort_key
 
 REVOKED_HISTORY_LIMIT = 50
@@ -82,32 +82,13 @@ def overview() -> RolesOverview:
 
 
 def resolve_person(identifier: str) -> Person:
-    """The active person with this username or e-mail address (case-insensitive).
-
-    An inactive match gets its own message: "not found" would send the admin looking
-    for a typo when the real reason is that the person has left.
-    """
-    value = identifier.strip()
-    if not value:
-        raise DomainError(_("Fyll i användarnamn eller e-postadress."), field="person")
-    wanted = value.lower()
-    inactive: list[Person] = []
-    # Usernames are unique among active people; try them before e-mail addresses.
-    for column in (Person.username, Person.mail):
-        matches = list(db.session.scalars(
-            select(Person).where(func.lower(column) == wanted).order_by(Person.id)))
-        active = [p for p in matches if p.active]
-        if len(active) == 1:
-            return active[0]
-        if len(active) > 1:
-            raise DomainError(_("Flera aktiva personer har e-postadressen %(value)s. Ange "
-                                "användarnamnet i stället.", value=value), field="person")
-        inactive += matches
-    if inactive:
+    """The active person with this username or e-mail address (case-insensitive)."""
+    try:
+        return people.resolve_person(identifier, field="person")
+    except people.InactivePerson as error:
         raise DomainError(_("%(name)s (%(value)s) är avaktiverad och kan inte få en roll.",
-                            name=inactive[-1].display_name, value=value), field="person")
-    raise DomainError(_("Ingen aktiv person har användarnamnet eller e-postadressen "
-                        "%(value)s.", value=value), field="person")
+                            name=error.person.display_name, value=identifier.strip()),
+                          field="person") from None
 
 
 def _details(grant: RoleGrant, organization: Organization | None) -> dict[str, object]:

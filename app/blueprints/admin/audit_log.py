@@ -12,6 +12,7 @@ from wtforms import Form, SelectField, StringField
 from wtforms.validators import Length, ValidationError
 
 from app.blueprints.admin.routes import bp
+from app.clock import today
 from app.extensions import db
 from app.models import Role
 from app.services import DomainError, audit_log
@@ -118,6 +119,6 @@ def audit_log_csv():
     response = Response(stream_with_context(audit_log.csv_chunks(filters)),
                         content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="granskningslogg-{audit_log.today().isoformat()}.csv"')
+        f'attachment; filename="granskningslogg-{today().isoformat()}.csv"')
     response.headers["Cache-Control"] = "no-store"  # personal data: not in shared caches
     return response

@@ -1,0 +1,101 @@
+"""Who may see and change a system: the coordinator (within their scope), its owner and
+its administrators. Every system route asks through `get_for_person`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.models import InformationSystem, Person, Role, RoleGrant, SystemAdministrator
+from app.services import Forbidden, NotFound
+
+
+@dataclass(frozen=True)
+class CoordinatorScope:
+    """The organizations a coordinator answers for: all of them, or those granted."""
+
+    everything: bool
+    organization_ids: frozenset[int]
+
+    def covers(self, organization_id: int) -> bool:
+        return self.everything or organization_id in self.organization_ids
+
+
+def coordinator_scope(person: Person) -> CoordinatorScope | None:
+    """The person's coordinator scope, or None when they are not a coordinator."""
+    scopes = list(db.session.scalars(select(RoleGrant.organization_id).where(
+        RoleGrant.person_id == person.id, RoleGrant.role == Role.COORDINATOR,
+        RoleGrant.revoked_at.is_(None))))
+    if not scopes:
+        return None
+    return CoordinatorScope(None in scopes, frozenset(s for s in scopes if s is not None))
+
+
+@dataclass(frozen=True)
+class SystemAccess:
+    """What one person may do with one system."""
+
+    coordinator: bool
+    owner: bool
+    administrator: bool
+
+    @property
+    def can_view(self) -> bool:
+        return self.coordinator or self.owner or self.administrator
+
+    @property
+    def can_edit_register(self) -> bool:
+        """Organization, owner, administrators, flags and lifecycle status."""
+        return self.coordinator
+
+    @property
+    def can_edit_description(self) -> bool:
+        return self.coordinator or self.owner
+
+    @property
+    def can_record(self) -> bool:
+        """Record classifications and risk analyses."""
+        return self.coordinator or self.administrator
+
+    @property
+    def can_approve(self) -> bool:
+        """Only the system owner approves, never on someone else's behalf."""
+        return self.owner
+
+    @property
+    def can_manage_actions(self) -> bool:
+        return self.coordinator or self.owner or self.administrator
+
+
+def access_of(system: InformationSystem, person: Person,
+              scope: CoordinatorScope | None) -> SystemAccess:
+    """The person's access to a system whose administrator links are loaded."""
+    return SystemAccess(
+        coordinator=scope is not None and scope.covers(system.organization_id),
+        owner=system.owner_id == person.id,
+        administrator=any(link.person_id == person.id for link in system.administrator_links),
+    )
+
+
+def get_for_person(system_id: int, person: Person,
+                   need: str = "can_view") -> tuple[InformationSystem, SystemAccess]:
+    """The system and the person's access; NotFound (404) or Forbidden (403) otherwise.
+
+    `need` names the SystemAccess property the action requires.
+    """
+    system = db.session.scalar(select(InformationSystem).options(
+        joinedload(InformationSystem.organization), joinedload(InformationSystem.unit),
+        joinedload(InformationSystem.owner),
+        selectinload(InformationSystem.administrator_links)
+        .joinedload(SystemAdministrator.person),
+    ).where(InformationSystem.id == system_id))
+    if system is None:
+        raise NotFound(_("Systemet finns inte."))
+    access = access_of(system, person, coordinator_scope(person))
+    if not access.can_view or not getattr(access, need):
+        raise Forbidden(_("Du har inte behörighet till det här systemet."))
+    return system, access
