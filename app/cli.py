@@ -1,4 +1,4 @@
-"""Command-line commands: `flask --app wsgi ldap-sync`."""
+"""Command-line commands: `flask --app wsgi ldap-sync` and `flask --app wsgi demo-systems`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import click
 from flask import Flask, current_app
 from flask_babel import gettext as _
 
+from app import clock
+from app.extensions import db
 from app.services import DomainError, directory
 from ldap_sync import lock, sync
 
@@ -56,6 +58,21 @@ def ldap_sync_command(ldif_path: str | None, dry_run: bool, force: bool) -> None
     _print_plan(plan, dry_run)
 
 
+@click.command("demo-systems")
+def demo_systems_command() -> None:
+    """Load the demo systems into an empty register (after the demo directory sync)."""
+    from demo.systems import load_demo_systems
+
+    try:
+        loaded = load_demo_systems(clock.today())
+    except LookupError as error:
+        db.session.rollback()
+        raise click.ClickException(_("Demosystemen lästes inte in: %(error)s", error=error))
+    db.session.commit()
+    click.echo(_("Demosystem inlästa: %(num)d", num=loaded))
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to `flask`."""
     app.cli.add_command(ldap_sync_command)
+    app.cli.add_command(demo_systems_command)

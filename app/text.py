@@ -29,6 +29,7 @@ def fold(text: str) -> str:
     return _strip_accents(text.casefold())
 
 
+@functools.lru_cache(maxsize=16384)
 def swedish_sort_key(text: str) -> str:
     """Key that sorts strings in Swedish order: Å before Ä before Ö, after Z."""
     return "".join(_SORT_TAIL.get(ch, ch) for ch in fold(text))

@@ -18,6 +18,17 @@ HTMX_FILE = "htmx-2.0.11.min.js"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def current_grants() -> list[tuple[Role, int | None]]:
+    """Active grants of the signed-in person as (role, organization id), once per request."""
+    if not current_user.is_authenticated:
+        return []
+    if "grants" not in g:
+        from app.services import people
+
+        g.grants = people.grants_of(current_user)
+    return g.grants
+
+
 def current_roles() -> set[Role]:
     """Roles of the signed-in person, computed once per request."""
     if not current_user.is_authenticated:
@@ -25,7 +36,7 @@ def current_roles() -> set[Role]:
     if "roles" not in g:
         from app.services import people
 
-        g.roles = people.roles_of(current_user)
+        g.roles = people.roles_of(current_user, current_grants())
     return g.roles
 
 

@@ -5,21 +5,31 @@ from __future__ import annotations
 import io
 import itertools
 import uuid
+from datetime import date
 
 import ldif as ldif_module
 
 from app.clock import utcnow
 from app.extensions import db
 from app.models import (
+    ActionPlanItem,
+    ActionStatus,
+    ActionStatusChange,
+    Classification,
     GrantSource,
+    InformationSystem,
+    LifecycleStatus,
     Organization,
     OrganizationKind,
     OrgUnit,
     Person,
     PersonKind,
     PersonSource,
+    Risk,
+    RiskAnalysis,
     Role,
     RoleGrant,
+    SystemAdministrator,
 )
 
 _numbers = itertools.count(1)
@@ -149,3 +159,93 @@ def directory_ldif(*entries: str) -> str:
     for record_dn, attrs in records:
         writer.unparse(record_dn, attrs)
     return out.getvalue()
+
+
+def create_system(name: str | None = None, *, organization: Organization | None = None,
+                  owner: Person | None = None, administrators: tuple[Person, ...] = (),
+                  status: str = "in_use", welfare_technology: bool = False,
+                  personal_data: bool = False, unit: OrgUnit | None = None,
+                  supplier: str = "") -> InformationSystem:
+    """A system in the register, written directly (no audit event, no go-live rule)."""
+    now = utcnow()
+    system = InformationSystem(
+        name=name or f"System {next(_numbers)}", organization=organization or
+        create_organization(), owner=owner, status=LifecycleStatus(status),
+        welfare_technology=welfare_technology, personal_data=personal_data, unit=unit,
+        supplier=supplier, description="", notes="", created_at=now, updated_at=now)
+    system.refresh_search_text()
+    system.administrator_links = [SystemAdministrator(person=p) for p in administrators]
+    db.session.add(system)
+    db.session.flush()
+    return system
+
+
+def create_classification(system: InformationSystem,
+                          levels: tuple[int, int, int, int] = (2, 2, 1, 1), *,
+                          classified_on: date | None = None,
+                          approved_on: date | None = None,
+                          approved_by: Person | None = None) -> Classification:
+    """A classification, approved when approved_on is given."""
+    c, i, a, t = levels
+    classification = Classification(
+        system_id=system.id, classified_on=classified_on or date(2026, 1, 15),
+        klassa_version="KLASSA 2.0", participants=["Förvaltare", "Ägare"], confidentiality=c,
+        integrity=i, availability=a, traceability=t, notes="", recorded_at=utcnow(),
+        approved_on=approved_on, approved_at=utcnow() if approved_on else None,
+        approved_by_id=(approved_by or system.owner).id if approved_on and
+        (approved_by or system.owner) else None)
+    db.session.add(classification)
+    db.session.flush()
+    return classification
+
+
+def create_risk_analysis(system: InformationSystem, risks: tuple[tuple[int, int], ...] = (),
+                         *, performed_on: date | None = None,
+                         approved_on: date | None = None) -> RiskAnalysis:
+    """A risk analysis with risks given as (likelihood, consequence)."""
+    analysis = RiskAnalysis(
+        system_id=system.id, performed_on=performed_on or date(2026, 2, 1),
+        method="MSB riskanalys", participants=["Förvaltare"], summary="", links=[],
+        recorded_at=utcnow(), approved_on=approved_on,
+        approved_at=utcnow() if approved_on else None)
+    analysis.risks = [Risk(description=f"Risk {n}", likelihood=likelihood,
+                           consequence=consequence)
+                      for n, (likelihood, consequence) in enumerate(risks, 1)]
+    db.session.add(analysis)
+    db.session.flush()
+    return analysis
+
+
+def create_action_item(system: InformationSystem, *, due_on: date | None = None,
+                       status: str = "open", description: str = "Åtgärd",
+                       responsible: Person | None = None) -> ActionPlanItem:
+    """An action plan item with its opening status change."""
+    now = utcnow()
+    item = ActionPlanItem(system_id=system.id, description=description,
+                          due_on=due_on or date(2027, 6, 30), status=ActionStatus(status),
+                          responsible=responsible, created_at=now)
+    item.changes = [ActionStatusChange(from_status=None, to_status=ActionStatus(status),
+                                       changed_at=now)]
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def create_systems_in_bulk(count: int, *, organization: Organization,
+                           prefix: str = "Bulksystem", owner: Person | None = None,
+                           administrators: tuple[Person, ...] = ()
+                           ) -> list[InformationSystem]:
+    """Many systems at once, added in one flush (for the register's size tests)."""
+    now = utcnow()
+    systems = []
+    for n in range(count):
+        system = InformationSystem(
+            name=f"{prefix} {n:04d}", organization=organization, owner=owner,
+            status=LifecycleStatus.IN_USE, description="", supplier="", notes="",
+            created_at=now, updated_at=now)
+        system.refresh_search_text()
+        system.administrator_links = [SystemAdministrator(person=p) for p in administrators]
+        systems.append(system)
+    db.session.add_all(systems)
+    db.session.flush()
+    return systems

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.config import SETTINGS, load_json_object
+from app.config import SETTINGS, load_json_object, load_level_labels
 
 ROOT_README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -62,3 +62,11 @@ def test_a_mistyped_directory_attribute_setting_stops_the_portal_at_start():
         create_app({"TESTING": True, "LDAP_ATTRIBUTES": {"knd": "employeeType"}})
     with pytest.raises(ValueError, match="unknown directory profile 'novell'"):
         create_app({"TESTING": True, "LDAP_PROFILE": "novell"})
+
+
+def test_klassa_level_names_are_five_names_or_the_built_in_ones() -> None:
+    assert load_level_labels("") == []
+    assert load_level_labels('["Ingen", "Låg", "Medel", "Hög", "Kritisk"]')[4] == "Kritisk"
+    for wrong in ('["Ingen", "Låg"]', '{"0": "Ingen"}', '["", "b", "c", "d", "e"]'):
+        with pytest.raises(ValueError, match="five names"):
+            load_level_labels(wrong)

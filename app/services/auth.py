@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.clock import utcnow
 from app.extensions import db
@@ -32,8 +33,9 @@ def person_for_session(token: str | None) -> Person | None:
     """The active person whose current session token this is."""
     if not token:
         return None
-    return db.session.scalar(select(Person).where(Person.session_token == token,
-                                                  Person.active.is_(True)))
+    # Every page header shows the person's organization: load it in the same query.
+    return db.session.scalar(select(Person).options(joinedload(Person.organization)).where(
+        Person.session_token == token, Person.active.is_(True)))
 
 
 def start_session(person: Person) -> str:

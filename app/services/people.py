@@ -32,12 +32,17 @@ def _derived_roles(person_id: int) -> set[Role]:
     return {role for role, holds in zip(facts, row, strict=True) if holds}
 
 
-def roles_of(person: Person) -> set[Role]:
+def grants_of(person: Person) -> list[tuple[Role, int | None]]:
+    """The person's active grants as (role, organization id or None for the whole group)."""
+    return [(role, org_id) for role, org_id in db.session.execute(
+        select(RoleGrant.role, RoleGrant.organization_id).where(
+            RoleGrant.person_id == person.id, RoleGrant.revoked_at.is_(None)))]
+
+
+def roles_of(person: Person, grants: list[tuple[Role, int | None]] | None = None) -> set[Role]:
     """Every role a person has: derived ones from facts, granted ones from active grants."""
     roles = {Role.EMPLOYEE} | _derived_roles(person.id)
-    granted = db.session.scalars(select(RoleGrant.role).where(
-        RoleGrant.person_id == person.id, RoleGrant.revoked_at.is_(None)))
-    roles.update(granted)
+    roles.update(role for role, _org in (grants if grants is not None else grants_of(person)))
     return roles
 
 

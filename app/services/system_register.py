@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -29,7 +30,7 @@ from app.models import (
     SystemAdministrator,
 )
 from app.models.systems import OPEN_ACTION_STATUSES
-from app.services.classifications import review_due_on
+from app.services.classifications import add_months
 from app.services.system_access import CoordinatorScope
 from app.text import fold, swedish_sort_key
 
@@ -66,6 +67,8 @@ class SystemRow:
     active_administrators: int
     administrators: list[str] = field(default_factory=list)
     today: date = date.min
+    # Ready HTML of the status chips, added by the pages that show them.
+    chips: str = ""
 
     @property
     def classified(self) -> bool:
@@ -138,7 +141,7 @@ def _rows_query(today: date):
         .outerjoin(administrators, administrators.c.system_id == system.id))
 
 
-def _to_row(values: tuple, today: date) -> SystemRow:
+def _to_row(values: tuple, today: date, review_months: int) -> SystemRow:
     (id_, name, org_id, org, unit, owner_id, owner, owner_active, status, supplier, personal,
      welfare, vital, search, conf, integ, avail, trace, classified_on, approved_on, analyses,
      approved_analyses, actions, open_actions, overdue, admins) = values
@@ -149,7 +152,8 @@ def _to_row(values: tuple, today: date) -> SystemRow:
         welfare_technology=welfare, vital_service=vital, search_text=search,
         levels=None if conf is None else (conf, integ, avail, trace),
         classified_on=classified_on, approved_on=approved_on,
-        review_due_on=review_due_on(approved_on), analyses=analyses,
+        review_due_on=add_months(approved_on, review_months) if approved_on else None,
+        analyses=analyses,
         approved_analyses=approved_analyses, actions=actions, open_actions=int(open_actions),
         overdue_actions=int(overdue), active_administrators=admins, today=today)
 
@@ -171,7 +175,8 @@ def load_rows(today: date, scope: CoordinatorScope | None = None,
                                      .where(SystemAdministrator.person_id == person_id))))
     if not include_retired:
         query = query.where(InformationSystem.status != LifecycleStatus.RETIRED)
-    return [_to_row(values, today) for values in db.session.execute(query)]
+    months = current_app.config.get("CLASSIFICATION_REVIEW_MONTHS", 12)
+    return [_to_row(values, today, months) for values in db.session.execute(query)]
 
 
 def fill_administrators(rows: list[SystemRow]) -> None:

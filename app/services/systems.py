@@ -27,6 +27,7 @@ from app.models import (
     SystemStatusChange,
 )
 from app.services import DomainError, audit, checks, people
+from app.services.system_access import CoordinatorScope
 
 NOT_YET_IN_USE = (LifecycleStatus.PLANNED, LifecycleStatus.PROCUREMENT)
 
@@ -50,15 +51,20 @@ class SystemFields:
     exception_reason: str = ""
 
 
-def status_label(status: LifecycleStatus | str) -> str:
-    """The Swedish name of a lifecycle status."""
+def status_labels() -> dict[LifecycleStatus, str]:
+    """The Swedish name of every lifecycle status (translate once, use for many rows)."""
     return {
         LifecycleStatus.PLANNED: _("Planerat"),
         LifecycleStatus.PROCUREMENT: _("Under upphandling"),
         LifecycleStatus.IN_USE: _("I drift"),
         LifecycleStatus.PHASING_OUT: _("Under avveckling"),
         LifecycleStatus.RETIRED: _("Avvecklat"),
-    }[LifecycleStatus(status)]
+    }
+
+
+def status_label(status: LifecycleStatus | str) -> str:
+    """The Swedish name of a lifecycle status."""
+    return status_labels()[LifecycleStatus(status)]
 
 
 def parse_status(value: str) -> LifecycleStatus:
@@ -68,11 +74,13 @@ def parse_status(value: str) -> LifecycleStatus:
         raise DomainError(_("Välj en status i listan."), field="status") from None
 
 
-def _check_register_fields(fields: SystemFields, system: InformationSystem | None) -> dict:
+def _check_register_fields(fields: SystemFields, system: InformationSystem | None,
+                           scope: CoordinatorScope | None) -> dict:
     name = checks.text(fields.name, "name", 200, _("namn"), required=True)
     organization = db.session.get(Organization, fields.organization_id) \
         if fields.organization_id is not None else None
-    if organization is None:
+    # A coordinator for one company keeps that company's systems only.
+    if organization is None or (scope is not None and not scope.covers(organization.id)):
         raise DomainError(_("Välj en organisation i listan."), field="organization_id")
     if fields.unit_id is not None:
         unit = db.session.get(OrgUnit, fields.unit_id)
@@ -161,7 +169,7 @@ def _set_status(actor: Person, system: InformationSystem, new: LifecycleStatus,
                                   field="exception_reason")
             exception = reason
     system.status = new
-    db.session.add(SystemStatusChange(system=system, from_status=old, to_status=new,
+    db.session.add(SystemStatusChange(system_id=system.id, from_status=old, to_status=new,
                                       exception_reason=exception, changed_at=utcnow(),
                                       changed_by_id=actor.id))
     audit.record(actor, "system.status_changed", "system", system.id, {
@@ -190,14 +198,14 @@ def _set_people(actor: Person, system: InformationSystem, owner: Person | None,
     return changes
 
 
-def create_system(actor: Person, fields: SystemFields,
-                  existing: bool = False) -> InformationSystem:
+def create_system(actor: Person, fields: SystemFields, existing: bool = False,
+                  scope: CoordinatorScope | None = None) -> InformationSystem:
     """Register a system. Refused with a field's message, and nothing saved, on bad input.
 
     `existing` (the import of a system list) records systems as they already are: the
     go-live rule is about setting a system in use, and the register flags what is missing.
     """
-    values = _check_register_fields(fields, None)
+    values = _check_register_fields(fields, None, scope)
     status = parse_status(fields.status)
     owner, administrators = _resolve_people(fields)
     now = utcnow()
@@ -215,9 +223,13 @@ def create_system(actor: Person, fields: SystemFields,
     return system
 
 
-def update_system(actor: Person, system: InformationSystem, fields: SystemFields) -> list[str]:
-    """Change everything the coordinator keeps; returns the names of the changed fields."""
-    values = _check_register_fields(fields, system)
+def update_system(actor: Person, system: InformationSystem, fields: SystemFields,
+                  scope: CoordinatorScope | None = None) -> list[str]:
+    """Change everything the coordinator keeps; returns the names of the changed fields.
+
+    With `scope`, the organization must be one the coordinator answers for.
+    """
+    values = _check_register_fields(fields, system, scope)
     status = parse_status(fields.status)
     owner, administrators = _resolve_people(fields)
     changes = {key: [getattr(system, key), value] for key, value in values.items()

@@ -1,0 +1,1 @@
+"""The system register: "Mina system", a system's page, the coordinator's register."""
