@@ -12,13 +12,18 @@ from app.clock import today
 from app.services import DomainError
 
 
+def _capital(label: str) -> str:
+    # str.capitalize() would also lower the rest: "KLASSA-version" → "Klassa-version".
+    return label[:1].upper() + label[1:]
+
+
 def text(value: str | None, field: str, limit: int, label: str, required: bool = False) -> str:
     """Stripped text within the length limit; a required one must not be empty."""
     value = (value or "").strip()
     if required and not value:
         raise DomainError(_("Fyll i %(label)s.", label=label), field=field)
     if len(value) > limit:
-        raise DomainError(_("%(label)s får vara högst %(max)d tecken.", label=label[:1].upper() + label[1:],
+        raise DomainError(_("%(label)s får vara högst %(max)d tecken.", label=_capital(label),
                             max=limit), field=field)
     return value
 
@@ -29,7 +34,7 @@ def past_date(value: date | None, field: str, label: str) -> date:
         raise DomainError(_("Fyll i %(label)s (ÅÅÅÅ-MM-DD).", label=label), field=field)
     if value > today():
         raise DomainError(_("%(label)s kan inte ligga i framtiden (%(date)s).",
-                            label=label[:1].upper() + label[1:], date=format_date(value, "yyyy-MM-dd")),
+                            label=_capital(label), date=format_date(value, "yyyy-MM-dd")),
                           field=field)
     return value
 
@@ -42,7 +47,7 @@ def level(value: object, field: str, label: str, low: int, high: int) -> int:
         number = None
     if number is None or not low <= number <= high:
         raise DomainError(_("%(label)s ska vara en nivå från %(low)d till %(high)d.",
-                            label=label[:1].upper() + label[1:], low=low, high=high), field=field)
+                            label=_capital(label), low=low, high=high), field=field)
     return number
 
 
