@@ -108,9 +108,6 @@ class DescriptionForm(DomainErrorForm):
     notes = TextAreaField(_l("Anteckningar"), validators=[Length(max=5000)])
 
 
-LEVEL_CHOICES = [("", "–")] + [(str(n), str(n)) for n in range(5)]
-
-
 class ClassificationForm(DomainErrorForm):
     """A KLASSA classification as the administrator records it."""
 

@@ -60,7 +60,8 @@ def register():
     return render("systems/register.html", "systems/_register_results.html", listing=page,
                   filters=filters, organizations=organizations, statuses=systems.LifecycleStatus,
                   status_label=systems.status_labels().__getitem__,
-                  system_url=url_for("systems.show", system_id=0)[:-1])
+                  system_url=url_for("systems.show", system_id=0)[:-1],
+                  page_size=system_register.PAGE_SIZE)
 
 
 @bp.get("/systemregister.csv")

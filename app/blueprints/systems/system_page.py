@@ -3,6 +3,7 @@ section edited in place with HTMX (and by plain form posts without JavaScript)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import flash, render_template, url_for
@@ -28,8 +29,6 @@ from app.services import (
 )
 from app.services.system_access import SystemAccess, get_for_person
 from app.web import current_grants, render
-
-SECTIONS = ("facts", "classification", "risk_analyses", "action_plan")
 
 
 def _get(system_id: int, need: str = "can_view") -> tuple[InformationSystem, SystemAccess]:
@@ -148,8 +147,16 @@ def _refused(system: InformationSystem, access: SystemAccess, section: str, key:
     return render("systems/show.html", status=422, **context)
 
 
-def _posted(key: str, cls: type) -> Any:
-    return cls(prefix=key)
+def _submit(system: InformationSystem, access: SystemAccess, section: str, key: str,
+            form: Any, perform: Callable[[], Any], message: Callable[[Any], str]) -> Any:
+    """Validate the posted form, run the service call, answer with the section or a refusal."""
+    if not form.validate_on_submit():
+        return _refused(system, access, section, key, form)
+    try:
+        result = perform()
+    except DomainError as error:
+        return _refused(system, access, section, key, form, error)
+    return _done(system, access, section, message(result))
 
 
 @bp.post("/system/<int:system_id>/beskrivning")
@@ -157,15 +164,11 @@ def _posted(key: str, cls: type) -> Any:
 def save_description(system_id: int):
     """The owner (or coordinator) changes description, supplier and notes."""
     system, access = _get(system_id, need="can_edit_description")
-    form = _posted("description", f.DescriptionForm)
-    if not form.validate_on_submit():
-        return _refused(system, access, "facts", "description", form)
-    try:
+    form = f.DescriptionForm(prefix="description")
+    return _submit(system, access, "facts", "description", form, lambda: (
         systems.update_description(current_user, system, form.description.data,
-                                   form.supplier.data, form.notes.data)
-    except DomainError as error:
-        return _refused(system, access, "facts", "description", form, error)
-    return _done(system, access, "facts", _("Beskrivningen är sparad."))
+                                   form.supplier.data, form.notes.data)),
+        lambda _r: _("Beskrivningen är sparad."))
 
 
 @bp.post("/system/<int:system_id>/klassningar")
@@ -173,19 +176,13 @@ def save_description(system_id: int):
 def record_classification(system_id: int):
     """An administrator (or the coordinator) records a KLASSA classification."""
     system, access = _get(system_id, need="can_record")
-    form = _posted("classification", f.ClassificationForm)
-    if not form.validate_on_submit():
-        return _refused(system, access, "classification", "classification", form)
-    values = classifications.ClassificationInput(
-        classified_on=form.classified_on.data, klassa_version=form.klassa_version.data,
-        participants=form.participants.data, notes=form.notes.data,
-        levels={aspect: form[aspect].data for aspect in classifications.aspect_labels()})
-    try:
-        classifications.record(current_user, system, values)
-    except DomainError as error:
-        return _refused(system, access, "classification", "classification", form, error)
-    return _done(system, access, "classification",
-                 _("Klassningen är registrerad och väntar på systemägarens godkännande."))
+    form = f.ClassificationForm(prefix="classification")
+    return _submit(system, access, "classification", "classification", form, lambda: (
+        classifications.record(current_user, system, classifications.ClassificationInput(
+            classified_on=form.classified_on.data, klassa_version=form.klassa_version.data,
+            participants=form.participants.data, notes=form.notes.data,
+            levels={a: form[a].data for a in classifications.aspect_labels()}))),
+        lambda _r: _("Klassningen är registrerad och väntar på systemägarens godkännande."))
 
 
 @bp.post("/system/<int:system_id>/klassningar/<int:classification_id>/godkann")
@@ -194,15 +191,11 @@ def approve_classification(system_id: int, classification_id: int):
     """The system owner approves the current classification."""
     system, access = _get(system_id, need="can_approve")
     classification = classifications.get(system, classification_id)
-    form = _posted("classification_approval", f.ApprovalForm)
-    if not form.validate_on_submit():
-        return _refused(system, access, "classification", "classification_approval", form)
-    try:
-        classifications.approve(current_user, system, classification, form.approved_on.data)
-    except DomainError as error:
-        return _refused(system, access, "classification", "classification_approval", form,
-                        error)
-    return _done(system, access, "classification", _("Klassningen är godkänd."))
+    form = f.ApprovalForm(prefix="classification_approval")
+    return _submit(system, access, "classification", "classification_approval", form,
+                   lambda: classifications.approve(current_user, system, classification,
+                                                   form.approved_on.data),
+                   lambda _r: _("Klassningen är godkänd."))
 
 
 @bp.post("/system/<int:system_id>/riskanalyser")
@@ -210,19 +203,13 @@ def approve_classification(system_id: int, classification_id: int):
 def record_analysis(system_id: int):
     """Record a risk analysis; risks are then added to it."""
     system, access = _get(system_id, need="can_record")
-    form = _posted("analysis", f.AnalysisForm)
-    if not form.validate_on_submit():
-        return _refused(system, access, "risk_analyses", "analysis", form)
-    values = risk_analyses.AnalysisInput(
-        performed_on=form.performed_on.data, method=form.method.data,
-        participants=form.participants.data, summary=form.summary.data,
-        links=form.links.data)
-    try:
-        risk_analyses.record(current_user, system, values)
-    except DomainError as error:
-        return _refused(system, access, "risk_analyses", "analysis", form, error)
-    return _done(system, access, "risk_analyses",
-                 _("Riskanalysen är registrerad. Lägg till de risker ni identifierade."))
+    form = f.AnalysisForm(prefix="analysis")
+    return _submit(system, access, "risk_analyses", "analysis", form, lambda: (
+        risk_analyses.record(current_user, system, risk_analyses.AnalysisInput(
+            performed_on=form.performed_on.data, method=form.method.data,
+            participants=form.participants.data, summary=form.summary.data,
+            links=form.links.data))),
+        lambda _r: _("Riskanalysen är registrerad. Lägg till de risker ni identifierade."))
 
 
 @bp.post("/system/<int:system_id>/riskanalyser/<int:analysis_id>/risker")
@@ -232,16 +219,11 @@ def add_risk(system_id: int, analysis_id: int):
     system, access = _get(system_id, need="can_record")
     analysis = risk_analyses.get(system, analysis_id)
     key = f"risk-{analysis.id}"
-    form = _posted(key, f.RiskForm)
-    if not form.validate_on_submit():
-        return _refused(system, access, "risk_analyses", key, form)
-    try:
-        risk = risk_analyses.add_risk(current_user, system, analysis, form.description.data,
-                                      form.likelihood.data, form.consequence.data)
-    except DomainError as error:
-        return _refused(system, access, "risk_analyses", key, form, error)
-    return _done(system, access, "risk_analyses",
-                 _("Risken är tillagd med riskvärde %(value)d.", value=risk.value))
+    form = f.RiskForm(prefix=key)
+    return _submit(system, access, "risk_analyses", key, form, lambda: (
+        risk_analyses.add_risk(current_user, system, analysis, form.description.data,
+                               form.likelihood.data, form.consequence.data)),
+        lambda risk: _("Risken är tillagd med riskvärde %(value)d.", value=risk.value))
 
 
 @bp.post("/system/<int:system_id>/riskanalyser/<int:analysis_id>/godkann")
@@ -251,14 +233,11 @@ def approve_analysis(system_id: int, analysis_id: int):
     system, access = _get(system_id, need="can_approve")
     analysis = risk_analyses.get(system, analysis_id)
     key = f"approve-analysis-{analysis.id}"
-    form = _posted(key, f.ApprovalForm)
-    if not form.validate_on_submit():
-        return _refused(system, access, "risk_analyses", key, form)
-    try:
-        risk_analyses.approve(current_user, system, analysis, form.approved_on.data)
-    except DomainError as error:
-        return _refused(system, access, "risk_analyses", key, form, error)
-    return _done(system, access, "risk_analyses", _("Riskanalysen är godkänd."))
+    form = f.ApprovalForm(prefix=key)
+    return _submit(system, access, "risk_analyses", key, form,
+                   lambda: risk_analyses.approve(current_user, system, analysis,
+                                                 form.approved_on.data),
+                   lambda _r: _("Riskanalysen är godkänd."))
 
 
 @bp.post("/system/<int:system_id>/handlingsplan")
@@ -266,17 +245,12 @@ def approve_analysis(system_id: int, analysis_id: int):
 def add_action_item(system_id: int):
     """Add a measure to the action plan."""
     system, access = _get(system_id, need="can_manage_actions")
-    form = _posted("item", f.ActionItemForm)
-    if not form.validate_on_submit():
-        return _refused(system, access, "action_plan", "item", form)
-    values = action_plans.ItemInput(description=form.description.data,
-                                    responsible=form.responsible.data,
-                                    due_on=form.due_on.data, source=form.source.data or "")
-    try:
-        action_plans.add_item(current_user, system, values)
-    except DomainError as error:
-        return _refused(system, access, "action_plan", "item", form, error)
-    return _done(system, access, "action_plan", _("Åtgärden är tillagd i handlingsplanen."))
+    form = f.ActionItemForm(prefix="item")
+    return _submit(system, access, "action_plan", "item", form, lambda: (
+        action_plans.add_item(current_user, system, action_plans.ItemInput(
+            description=form.description.data, responsible=form.responsible.data,
+            due_on=form.due_on.data, source=form.source.data or ""))),
+        lambda _r: _("Åtgärden är tillagd i handlingsplanen."))
 
 
 @bp.post("/system/<int:system_id>/handlingsplan/<int:item_id>/status")
@@ -286,14 +260,9 @@ def change_action_status(system_id: int, item_id: int):
     system, access = _get(system_id, need="can_manage_actions")
     item = action_plans.get(system, item_id)
     key = f"item-{item.id}"
-    form = _posted(key, f.ActionStatusForm)
-    if not form.validate_on_submit():
-        return _refused(system, access, "action_plan", key, form)
-    try:
-        change = action_plans.change_status(current_user, system, item, form.status.data,
-                                            form.note.data)
-    except DomainError as error:
-        return _refused(system, access, "action_plan", key, form, error)
-    return _done(system, access, "action_plan",
-                 _("Åtgärden har nu status %(status)s.",
-                   status=action_plans.status_label(change.to_status)))
+    form = f.ActionStatusForm(prefix=key)
+    return _submit(system, access, "action_plan", key, form, lambda: (
+        action_plans.change_status(current_user, system, item, form.status.data,
+                                   form.note.data)),
+        lambda change: _("Åtgärden har nu status %(status)s.",
+                         status=action_plans.status_label(change.to_status)))
