@@ -14,3 +14,8 @@ def utcnow() -> datetime:
 def today() -> date:
     """Today's date in Sweden: what a due date or a decision date is compared with."""
     return datetime.now(PORTAL_TIMEZONE).date()
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored naive-UTC time in Swedish time."""
+    return moment.replace(tzinfo=UTC).astimezone(PORTAL_TIMEZONE)

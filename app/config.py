@@ -62,6 +62,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Måttlig, Betydande, Allvarlig, Synnerligen allvarlig"),
     Setting("PORTAL_CLASSIFICATION_REVIEW_MONTHS", "12",
             "a classification is due for review this many months after its approval"),
+    Setting("PORTAL_DOCUMENT_KINDS", "",
+            "JSON object of extra kinds of governing documents beside the built-in ones, "
+            'e.g. {"plan": "Plan", "strategy": "Strategi"}'),
     Setting("PORTAL_SIGNIN_MAX_FAILURES", "5", "failed sign-ins per username and address"),
     Setting("PORTAL_SIGNIN_WINDOW_MINUTES", "15", "... within this many minutes"),
 )
@@ -102,6 +105,15 @@ def load_level_labels(raw: str) -> list[str]:
     return [v.strip() for v in value]
 
 
+def load_document_kinds(raw: str) -> dict[str, str]:
+    """Extra document kinds as {key: Swedish label}; keys are stored on each document."""
+    kinds = load_json_object(raw, "PORTAL_DOCUMENT_KINDS")
+    if not all(isinstance(k, str) and 0 < len(k) <= 40 and isinstance(v, str) and v.strip()
+               for k, v in kinds.items()):
+        raise ValueError("PORTAL_DOCUMENT_KINDS must map keys of at most 40 characters to names")
+    return {k: v.strip() for k, v in kinds.items()}
+
+
 def from_environment() -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
     return {
@@ -130,6 +142,7 @@ def from_environment() -> dict[str, Any]:
         "SYNC_MAX_DEACTIVATE_PERCENT": float(env("PORTAL_SYNC_MAX_DEACTIVATE_PERCENT")),
         "KLASSA_LEVEL_LABELS": load_level_labels(env("PORTAL_KLASSA_LEVEL_LABELS")),
         "CLASSIFICATION_REVIEW_MONTHS": int(env("PORTAL_CLASSIFICATION_REVIEW_MONTHS")),
+        "DOCUMENT_KINDS": load_document_kinds(env("PORTAL_DOCUMENT_KINDS")),
         "SIGNIN_MAX_FAILURES": int(env("PORTAL_SIGNIN_MAX_FAILURES")),
         "SIGNIN_WINDOW": timedelta(minutes=int(env("PORTAL_SIGNIN_WINDOW_MINUTES"))),
     }
@@ -147,6 +160,9 @@ FIXED: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "sv",
     "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
     "LANGUAGES": {"sv": "Svenska", "en": "English"},
+    # A governing document's body may hold 200,000 characters; URL-encoded Swedish text
+    # takes up to 9 bytes a character (å is %C3%A5), so the default 500 kB is too small.
+    "MAX_FORM_MEMORY_SIZE": 2_500_000,
 }
 
 

@@ -2,6 +2,14 @@
 
 from app.models.audit import AuditEvent
 from app.models.auth import SignInAttempt
+from app.models.documents import (
+    Acknowledgement,
+    AdoptionAction,
+    ChangeKind,
+    Document,
+    DocumentAdoption,
+    DocumentVersion,
+)
 from app.models.organizations import Organization, OrganizationKind, OrgUnit
 from app.models.people import GrantSource, Person, PersonKind, PersonSource, Role, RoleGrant
 from app.models.sync import SyncChange, SyncLock, SyncRun, SyncStatus, SyncTrigger
@@ -19,11 +27,17 @@ from app.models.systems import (
 )
 
 __all__ = [
+    "Acknowledgement",
     "ActionPlanItem",
     "ActionStatus",
     "ActionStatusChange",
+    "AdoptionAction",
     "AuditEvent",
+    "ChangeKind",
     "Classification",
+    "Document",
+    "DocumentAdoption",
+    "DocumentVersion",
     "GrantSource",
     "InformationSystem",
     "LifecycleStatus",

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Enum, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models.organizations import Organization, OrgUnit
 from app.text import fold
@@ -88,6 +89,9 @@ class Person(db.Model):
         _enum(PersonSource), default=PersonSource.DIRECTORY
     )
     last_seen_in_directory: Mapped[datetime | None] = mapped_column(DateTime())
+    # When the person first came into the portal: a document's acknowledgement period
+    # starts for a newcomer from here. Unknown (None) for people from before it was kept.
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(), default=utcnow)
     search_text: Mapped[str] = mapped_column(String(1000), default="")
     locale: Mapped[str | None] = mapped_column(String(10))
     # Rotated at sign-in and sign-out; the session cookie carries it (see services.auth).

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.clock import PORTAL_TIMEZONE, today
+from app.clock import PORTAL_TIMEZONE, local_time, today
 from app.extensions import db
 from app.models import AuditEvent, Person
 from app.services import DomainError, audit
@@ -103,11 +103,6 @@ def utc_start_of(day: date) -> datetime:
     """Local midnight at the start of a Swedish day, as naive UTC like the stored times."""
     return datetime.combine(day, time.min, tzinfo=PORTAL_TIMEZONE).astimezone(UTC) \
         .replace(tzinfo=None)
-
-
-def local_time(moment: datetime) -> datetime:
-    """A stored naive-UTC time in Swedish time."""
-    return moment.replace(tzinfo=UTC).astimezone(PORTAL_TIMEZONE)
 
 
 def _like_pattern(text: str) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
@@ -15,19 +16,25 @@ from app.services import DomainError
 from app.text import swedish_sort_key
 
 
-def _derived_roles(person_id: int) -> set[Role]:
-    """Manager, system owner and system administrator, from the facts in one query."""
+def role_conditions(person_id: Any) -> dict[Role, ColumnElement[bool]]:
+    """The facts that make someone a manager, system owner or system administrator, as SQL
+    conditions on `person_id` (a value or a correlated column such as Person.id)."""
     from app.models.systems import InformationSystem, LifecycleStatus, SystemAdministrator
 
     report = aliased(Person)
     live = InformationSystem.status != LifecycleStatus.RETIRED
-    facts = {
+    return {
         Role.MANAGER: exists().where(report.manager_id == person_id, report.active.is_(True)),
         Role.SYSTEM_OWNER: exists().where(InformationSystem.owner_id == person_id, live),
         Role.SYSTEM_ADMINISTRATOR: exists().where(
             SystemAdministrator.person_id == person_id,
             SystemAdministrator.system_id == InformationSystem.id, live),
     }
+
+
+def _derived_roles(person_id: int) -> set[Role]:
+    """Manager, system owner and system administrator, from the facts in one query."""
+    facts = role_conditions(person_id)
     row = db.session.execute(select(*facts.values())).one()
     return {role for role, holds in zip(facts, row, strict=True) if holds}
 
