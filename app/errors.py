@@ -19,6 +19,9 @@ def _messages() -> dict[int, tuple[str, str]]:
         403: (_("Åtkomst nekad"), _("Du har inte behörighet att se eller ändra det här.")),
         404: (_("Sidan finns inte"), _("Sidan eller uppgiften du söker finns inte.")),
         405: (_("Otillåten metod"), _("Sidan kan inte användas på det sättet.")),
+        413: (_("För mycket på en gång"), _("Det du skickade är för stort för att tas emot. "
+                                             "Inget har sparats. Korta texten eller dela upp "
+                                             "den och försök igen.")),
         500: (_("Något gick fel"), _("Ett oväntat fel inträffade. Inget har sparats. "
                                      "Försök igen, och kontakta supporten om felet kvarstår.")),
     }

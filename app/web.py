@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, render_template
-from flask_babel import get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user, login_required
 
 from app.htmx import wants_fragment
@@ -73,7 +74,22 @@ def _template_globals() -> dict[str, Any]:
     }
 
 
+def moment(value: datetime | None) -> str:
+    """A stored UTC time as Swedish local time: "22 nov 2026 14:03"."""
+    if value is None:
+        return ""
+    # CLDR abbreviates Swedish months with a period ("nov."); the portal writes "nov".
+    return format_datetime(value, "d MMM y HH:mm").replace(".", "")
+
+
+def day(value: date | None) -> str:
+    """A date as "22 nov 2026"."""
+    return format_date(value, "d MMM y").replace(".", "") if value is not None else ""
+
+
 def init_app(app: Flask) -> None:
-    """Make the globals available to every template."""
+    """Make the globals and filters available to every template."""
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters["moment"] = moment
+    app.jinja_env.filters["day"] = day
     app.context_processor(_template_globals)
