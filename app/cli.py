@@ -1,4 +1,5 @@
-"""Command-line commands: `flask --app wsgi ldap-sync` and `flask --app wsgi demo-systems`."""
+"""Command-line commands: `flask --app wsgi ldap-sync`, `flask --app wsgi demo-systems` and
+`flask --app wsgi demo-documents`."""
 
 from __future__ import annotations
 
@@ -72,7 +73,22 @@ def demo_systems_command() -> None:
     click.echo(_("Demosystem inlästa: %(num)d", num=loaded))
 
 
+@click.command("demo-documents")
+def demo_documents_command() -> None:
+    """Load the demo governing documents into an empty library (after demo-systems)."""
+    from demo.documents import load_demo_documents
+
+    try:
+        loaded = load_demo_documents(clock.today())
+    except LookupError as error:
+        db.session.rollback()
+        raise click.ClickException(_("Demodokumenten lästes inte in: %(error)s", error=error))
+    db.session.commit()
+    click.echo(_("Demodokument inlästa: %(num)d", num=loaded))
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to `flask`."""
     app.cli.add_command(ldap_sync_command)
     app.cli.add_command(demo_systems_command)
+    app.cli.add_command(demo_documents_command)
