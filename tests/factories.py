@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import ldif as ldif_module
 
@@ -15,7 +15,10 @@ from app.models import (
     ActionPlanItem,
     ActionStatus,
     ActionStatusChange,
+    ChangeKind,
     Classification,
+    Document,
+    DocumentVersion,
     GrantSource,
     InformationSystem,
     LifecycleStatus,
@@ -249,3 +252,51 @@ def create_systems_in_bulk(count: int, *, organization: Organization,
     db.session.add_all(systems)
     db.session.flush()
     return systems
+
+
+def create_document(title: str = "Informationssäkerhetspolicy", *,
+                    organization: Organization | None = None, audience: dict | None = None,
+                    body: str = "# Syfte\n\nAlla ska skydda informationen.", kind: str = "policy",
+                    requires_acknowledgement: bool = True, acknowledgement_days: int = 30,
+                    published_at: datetime | None = None, number: str = "1",
+                    decision_date: date = date(2026, 1, 20)) -> Document:
+    """A document with one published version, written directly (no audit event).
+
+    Without an audience it applies to everyone in its organization.
+    """
+    from app.text import fold
+
+    organization = organization or create_organization()
+    now = utcnow()
+    document = Document(
+        title=title, kind=kind, organization_id=organization.id,
+        audience=audience if audience is not None else {"organization_ids": [organization.id]},
+        requires_acknowledgement=requires_acknowledgement, review_interval_months=12,
+        acknowledgement_days=acknowledgement_days, search_text=fold(f"{title} {body}"),
+        created_at=now, withdrawal_reason="")
+    db.session.add(document)
+    db.session.flush()
+    publish_version(document, body, number=number, published_at=published_at,
+                    decision_date=decision_date)
+    return document
+
+
+def publish_version(document: Document, body: str, *, number: str,
+                    change_kind: ChangeKind = ChangeKind.MAJOR,
+                    published_at: datetime | None = None,
+                    decision_date: date = date(2026, 1, 20)) -> DocumentVersion:
+    """A further published version of the document, written fully formed (it is frozen)."""
+    from app.services.markdown_render import sha256_of
+
+    sequence = len([v for v in document.versions if v.sequence is not None]) + 1
+    moment = published_at or utcnow() - timedelta(days=1)
+    version = DocumentVersion(
+        document_id=document.id, number=number, body=body, change_kind=change_kind,
+        change_summary="" if sequence == 1 else "Ändrad", decided_by="Kommunfullmäktige",
+        decision_date=decision_date, reference="KS 2026/1", valid_from=decision_date,
+        sequence=sequence, sha256=sha256_of(body), created_at=moment, updated_at=moment,
+        published_at=moment)
+    db.session.add(version)
+    db.session.flush()
+    db.session.refresh(document)
+    return version

@@ -7,6 +7,7 @@ under the strict Content-Security-Policy (which stays on: `bypass_csp` is never 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -113,10 +114,21 @@ def _add_test_systems() -> None:
 @pytest.fixture(scope="module")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     """Live demo portal plus headless Chromium, shared by the tests of this module."""
+    require_chromium()
+    app = _demo_app(tmp_path_factory.mktemp("browser") / "portal.sqlite3")
+    with serve_in_chromium(app) as running:
+        yield running
+
+
+def require_chromium() -> None:
     if not CHROMIUM.is_file():
         pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs the Debian "
                     "chromium package the browser tests need.")
-    app = _demo_app(tmp_path_factory.mktemp("browser") / "portal.sqlite3")
+
+
+@contextlib.contextmanager
+def serve_in_chromium(app: Flask) -> Iterator[Portal]:
+    """The app on a loopback live server and a headless Chromium to visit it."""
     server = start_live_server(app)
     playwright = sync_playwright().start()
     try:
