@@ -793,6 +793,22 @@ def test_the_follow_up_shows_organizations_sectors_and_who_has_not_acknowledged(
     assert "Kvitterad" in visible(members) and "(version 1)" in visible(members)
 
 
+def test_a_sector_in_the_follow_up_links_to_its_people(group):
+    document = build_follow_up(group)
+    client = group.as_(group.coordinator)
+    overview = html_of(client.get(f"/styrdokument/{document.id}/kvittenser"))
+    sector = "Exempelby kommun / Vård och omsorg"
+    link = re.search(r'<a href="([^"]+)">' + re.escape(sector) + "</a>", overview)
+    assert link, overview
+
+    response = client.get(link.group(1).replace("&amp;", "&"))
+
+    html = html_of(response)
+    members = html[html.index('id="members-heading"'):]
+    assert f"Som inte har kvitterat: {sector}" in visible(members)
+    assert re.findall(r'<th scope="row">(.*?)</th>', members) == ["Eva Medarbetare"]
+
+
 def test_the_follow_up_exports_csv_and_logs_the_export(group):
     document = build_follow_up(group)
     client = group.as_(group.coordinator)

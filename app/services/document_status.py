@@ -58,6 +58,7 @@ class MemberRow:
     due_on: date
     acknowledged_at: datetime | None
     version: str | None
+    sector: str = ""
 
     @property
     def overdue(self) -> bool:
@@ -160,7 +161,7 @@ def report(document: Document, scope: CoordinatorScope | None) -> DocumentReport
         by_sector[sector].label = sector
         result.members.append(MemberRow(person_id, name, username, org_label, path or "",
                                         kinds[kind.value], due_on(document, chain, since, joined),
-                                        moment, numbers.get(version_id)))
+                                        moment, numbers.get(version_id), sector))
     result.members.sort(key=lambda m: swedish_sort_key(m.name))
     result.organizations = sorted(by_org.values(), key=lambda t: swedish_sort_key(t.label))
     result.sectors = sorted(by_sector.values(), key=lambda t: swedish_sort_key(t.label))

@@ -28,10 +28,17 @@ def report(document_id: int):
     result = document_status.report(document, coordinator_scope())
     only_missing = request.args.get("visa", "") != "alla"
     members = result.missing if only_missing else result.members
+    # The figures per organization and sector link to the people behind them.
+    organization, sector = request.args.get("organisation", ""), request.args.get("sektor", "")
+    if organization:
+        members = [m for m in members if m.organization == organization]
+    if sector:
+        members = [m for m in members if m.sector == sector]
     # Thousands of rows make a page nobody reads; the CSV and "alla=1" have them all.
     shown = members if request.args.get("alla") == "1" else members[:LIST_LIMIT]
     return render("documents/report.html", report=result, only_missing=only_missing,
-                  members=members, shown=shown, kinds=documents.kind_labels())
+                  members=members, shown=shown, kinds=documents.kind_labels(),
+                  organization=organization, sector=sector)
 
 
 @bp.get("/styrdokument/<int:document_id>/kvittenser.csv")
