@@ -91,7 +91,7 @@ def test_the_coordinator_sees_a_realistic_follow_up(demo_people):
     policy = reports[POLICY]
     by_kind: dict[str, list[bool]] = {}
     for member in policy.members:
-        by_kind.setdefault(member.kind, []).append(member.acknowledged_at is not None)
+        by_kind.setdefault(member.kind, []).append(member.done_at is not None)
     assert set(by_kind) == {"Medarbetare", "Konsulter", "Förtroendevalda", "Styrelseledamöter"}
     staff = by_kind["Medarbetare"] + by_kind["Konsulter"]
     political = by_kind["Förtroendevalda"] + by_kind["Styrelseledamöter"]
@@ -105,13 +105,13 @@ def test_the_coordinator_sees_a_realistic_follow_up(demo_people):
     assert policy.chain.base.id == second.id
     only_first = set(db.session.scalars(select(Acknowledgement.person_id).where(
         Acknowledgement.version_id == first.id))) - {
-        m.person_id for m in policy.members if m.acknowledged_at is not None}
+        m.person_id for m in policy.members if m.done_at is not None}
     missing = {m.person_id: m for m in policy.missing}
     assert len(only_first) == 24
     assert only_first <= set(missing)
     assert all(missing[p].overdue for p in only_first)
     # Both version 2 and the editorial 2.1 count.
-    assert {m.version for m in policy.members if m.acknowledged_at} == {"2", "2.1"}
+    assert {m.detail for m in policy.members if m.done_at} == {"2", "2.1"}
 
 
 def test_the_companies_adopted_the_policy_with_their_own_decisions(demo_people):

@@ -993,9 +993,9 @@ def test_the_report_counts_per_organization_and_sector(app):
         (f"{HOUSING} / Uthyrning", 2, 1), (ENERGY, 1, 0),
         (f"{MUNICIPALITY} / Socialtjänst", 3, 1), (f"{MUNICIPALITY} / Utbildning", 1, 1)]
     assert {m.person_id for m in result.missing} == {bo.id, cecilia.id, frida.id, gustav.id}
-    done = {m.person_id: m for m in result.members if m.acknowledged_at}
+    done = {m.person_id: m for m in result.members if m.done_at}
     assert set(done) == {anna.id, david.id, erik.id}
-    assert {m.version for m in done.values()} == {"2"}
+    assert {m.detail for m in done.values()} == {"2"}
     assert result.total.percent == 43
 
     scoped = document_status.report(document, only(energi))
