@@ -25,6 +25,7 @@ from app.models.systems import (
     SystemAdministrator,
     SystemStatusChange,
 )
+from app.models.trainings import CompletionSource, ProofMethod, Training, TrainingCompletion
 
 __all__ = [
     "Acknowledgement",
@@ -35,6 +36,7 @@ __all__ = [
     "AuditEvent",
     "ChangeKind",
     "Classification",
+    "CompletionSource",
     "Document",
     "DocumentAdoption",
     "DocumentVersion",
@@ -47,6 +49,7 @@ __all__ = [
     "Person",
     "PersonKind",
     "PersonSource",
+    "ProofMethod",
     "Risk",
     "RiskAnalysis",
     "Role",
@@ -59,4 +62,6 @@ __all__ = [
     "SyncTrigger",
     "SystemAdministrator",
     "SystemStatusChange",
+    "Training",
+    "TrainingCompletion",
 ]

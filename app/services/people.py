@@ -105,14 +105,19 @@ def with_details(person_id: int) -> Person | None:
     ).where(Person.id == person_id))
 
 
-def reports_of(manager: Person) -> list[Person]:
-    """Active people reporting to the manager, directly or indirectly, in Swedish order."""
+def reporting_to(manager: Person) -> ColumnElement[bool]:
+    """SQL condition on Person: reports to the manager, directly or indirectly."""
     chain = select(Person.id).where(Person.manager_id == manager.id).cte(recursive=True)
     below = aliased(Person)
     chain = chain.union(select(below.id).where(below.manager_id == chain.c.id))
+    return Person.id.in_(select(chain.c.id))
+
+
+def reports_of(manager: Person) -> list[Person]:
+    """Active people reporting to the manager, directly or indirectly, in Swedish order."""
     people = db.session.scalars(select(Person).options(
         joinedload(Person.unit), joinedload(Person.manager)
-    ).where(Person.id.in_(select(chain.c.id)), Person.active.is_(True)))
+    ).where(reporting_to(manager), Person.active.is_(True)))
     return sorted(people, key=lambda p: swedish_sort_key(p.display_name))
 
 

@@ -7,8 +7,6 @@ so what the preview promises is what the import does, the go-live rule and all.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +20,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.extensions import db
 from app.models import InformationSystem, LifecycleStatus, Organization, OrgUnit, Person
 from app.models import SystemAdministrator as AdminLink
-from app.services import DomainError, Forbidden, audit, checks, people, systems
+from app.services import DomainError, Forbidden, audit, checks, csv_upload, people, systems
+from app.services.csv_upload import FileRefused, normalize, read_file  # noqa: F401 (for the blueprint)
 from app.services.system_access import coordinator_scope
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -42,14 +41,6 @@ COLUMN_OF = {"name": "namn", "organization_id": "organisation", "unit_id": "verk
              **{attribute: column for column, attribute in FLAGS.items()},
              **{attribute: column for column, attribute, _limit in TEXTS}}
 ACTIONS = ("create", "update", "unchanged", "rejected")
-
-
-class FileRefused(DomainError):
-    """The whole file is refused: unreadable, too large, wrong columns or no rows."""
-
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__(" ".join(messages))
-        self.messages = messages
 
 
 @dataclass
@@ -93,54 +84,17 @@ class ImportRefused(DomainError):
         self.result = result
 
 
-def normalize(text: str) -> str:
-    """The text as it survives a round trip through the preview form: no BOM and LF
-    newlines (HTML parsing turns CRLF into LF, browsers send CRLF)."""
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def read_file(data: bytes) -> str:
-    """The uploaded file as text: UTF-8 with or without BOM, else Windows-1252 (what
-    Excel on a Swedish Windows saves as CSV). The import checks size and content."""
-    try:
-        return normalize(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        # The five bytes cp1252 leaves undefined become U+FFFD, not an error: a file that
-        # is not text at all is refused by the header check.
-        return normalize(data.decode("cp1252", errors="replace"))
-
-
 def _parse(text: str) -> list[tuple[int, dict[str, str], list[int]]]:
     """Each non-empty row under the header as (line, values by column, stray columns)."""
-    if len(text) > MAX_BYTES:  # a file of 2 MB never decodes to more characters
-        raise FileRefused([_("Filen är större än 2 MB. Dela upp den i flera filer.")])
-    if "\x00" in text:  # UTF-16 ("Unicode text" in Excel) or not text at all
-        raise FileRefused([_("Filen kunde inte läsas som text. Spara den som CSV och "
-                             "försök igen.")])
-    first = next((line for line in io.StringIO(text) if line.strip()), "")
-    reader = csv.reader(io.StringIO(text, newline=""),
-                        delimiter="," if first.count(",") > first.count(";") else ";")
-    header: list[str] = []
-    rows: list[tuple[int, dict[str, str], list[int]]] = []
-    previous = 0
-    try:
-        for cells in reader:
-            line, previous = previous + 1, reader.line_num  # a quoted cell may span lines
-            if not any(cell.strip() for cell in cells):
-                continue
-            if not header:
-                header = _check_header([cell.strip() for cell in cells])
-                continue
-            if len(rows) == MAX_ROWS:
-                raise FileRefused([_("Filen har fler än %(max)d rader. Dela upp den i "
-                                     "flera filer.", max=MAX_ROWS)])
-            values = {name: cell.strip() for name, cell in zip(
-                header, [*cells, *[""] * len(header)], strict=False) if name}
-            rows.append((line, values, [i for i, cell in enumerate(cells, 1) if cell.strip()
-                                        and (i > len(header) or not header[i - 1])]))
-    except csv.Error:
-        raise FileRefused([_("Rad %(line)d kunde inte läsas som CSV. Kontrollera "
-                             "citattecknen.", line=reader.line_num)])
+    table = csv_upload.read_table(text, max_bytes=MAX_BYTES, max_rows=MAX_ROWS,
+                                  check_header=_check_header)
+    header = table.header
+    rows = []
+    for line, cells in table.rows:
+        values = {name: cell.strip() for name, cell in zip(
+            header, [*cells, *[""] * len(header)], strict=False) if name}
+        rows.append((line, values, [i for i, cell in enumerate(cells, 1) if cell.strip()
+                                    and (i > len(header) or not header[i - 1])]))
     if not rows:
         raise FileRefused([_("Filen har inga rader med system under rubrikraden.")])
     return rows
