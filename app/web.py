@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, abort, current_app, g, render_template
 from flask_babel import format_date, format_datetime, get_locale
@@ -13,6 +13,9 @@ from flask_login import current_user, login_required
 
 from app.htmx import wants_fragment
 from app.models import Role
+
+if TYPE_CHECKING:
+    from app.services.system_access import CoordinatorScope
 
 HTMX_FILE = "htmx-2.0.11.min.js"
 
@@ -39,6 +42,16 @@ def current_roles() -> set[Role]:
 
         g.roles = people.roles_of(current_user, current_grants())
     return g.roles
+
+
+def coordinator_scope() -> CoordinatorScope:
+    """The signed-in coordinator's scope; 403 for anyone who is not a coordinator."""
+    from app.services.system_access import scope_from_grants
+
+    scope = scope_from_grants(current_grants())
+    if scope is None:
+        abort(403)
+    return scope
 
 
 def require_role(*roles: Role) -> Callable[[F], F]:

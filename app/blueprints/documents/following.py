@@ -9,13 +9,12 @@ from flask_login import current_user
 
 from app import htmx
 from app.blueprints.documents.forms import AdoptionForm
-from app.blueprints.documents.managing import coordinator_scope
 from app.blueprints.documents.routes import bp
 from app.clock import today
 from app.extensions import db
 from app.models import Organization, OrganizationKind, Role
 from app.services import DomainError, Forbidden, adoptions, audit, document_status, documents
-from app.web import render, require_role
+from app.web import coordinator_scope, render, require_role
 
 LIST_LIMIT = 250
 

@@ -90,10 +90,12 @@ class AudienceForm(DomainErrorForm, AudienceFields):
 
 
 def fill_choices(form: Any, scope: CoordinatorScope | None) -> None:
-    """Choices of the document form: kinds, organizations in scope, every unit, kinds, roles."""
+    """Choices of a form with an audience: the owning organization (among those in scope),
+    the document kind if it has one, and the audience's organizations, units, kinds, roles."""
     organizations = roles.organizations()
     if hasattr(form, "kind"):
         form.kind.choices = [("", _("Välj…")), *documents.kind_labels().items()]
+    if hasattr(form, "organization_id"):
         form.organization_id.choices = [("", _("Välj…"))] + [
             (str(o.id), o.name) for o in organizations if scope is None or scope.covers(o.id)]
     form.organization_ids.choices = [(str(o.id), o.name) for o in organizations]

@@ -34,16 +34,9 @@ from app.services.acknowledgements import Chain
 from app.services.audience import Audience, AudienceRule, UnitTree
 from app.services.document_library import review_due_on
 from app.services.markdown_render import render
-from app.services.system_access import CoordinatorScope, scope_from_grants
-from app.web import current_grants, require_role
+from app.services.system_access import CoordinatorScope
+from app.web import coordinator_scope, require_role
 from app.web import render as render_page
-
-
-def coordinator_scope() -> CoordinatorScope:
-    scope = scope_from_grants(current_grants())
-    if scope is None:
-        raise Forbidden(_("Bara informationssäkerhetssamordnare hanterar styrdokument."))
-    return scope
 
 
 def _managed(document_id: int) -> tuple[Document, CoordinatorScope]:
@@ -153,7 +146,7 @@ def audience_count():
         matched, error = _audience_count(form.rule(), document), None
     except DomainError as refused:
         matched, error = None, refused.message
-    return render_template("documents/_audience_count.html", matched=matched, error=error)
+    return render_template("_audience_count.html", matched=matched, error=error)
 
 
 def _draft_page(document: Document, form: DraftForm | None, status: int = 200,
