@@ -1,5 +1,5 @@
-"""Command-line commands: `flask --app wsgi ldap-sync`, `flask --app wsgi demo-systems` and
-`flask --app wsgi demo-documents`."""
+"""Command-line commands: `flask --app wsgi ldap-sync`, `flask --app wsgi demo-systems`,
+`flask --app wsgi demo-documents` and `flask --app wsgi demo-trainings`."""
 
 from __future__ import annotations
 
@@ -87,8 +87,24 @@ def demo_documents_command() -> None:
     click.echo(_("Demodokument inlästa: %(num)d", num=loaded))
 
 
+@click.command("demo-trainings")
+def demo_trainings_command() -> None:
+    """Load the demo trainings and completions when there are none (after demo-systems)."""
+    from demo.trainings import load_demo_trainings
+
+    try:
+        loaded = load_demo_trainings(clock.today())
+    except LookupError as error:
+        db.session.rollback()
+        raise click.ClickException(_("Demoutbildningarna lästes inte in: %(error)s",
+                                     error=error))
+    db.session.commit()
+    click.echo(_("Demoutbildningar inlästa: %(num)d", num=loaded))
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to `flask`."""
     app.cli.add_command(ldap_sync_command)
     app.cli.add_command(demo_systems_command)
     app.cli.add_command(demo_documents_command)
+    app.cli.add_command(demo_trainings_command)
