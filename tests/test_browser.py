@@ -145,15 +145,23 @@ def serve_in_chromium(app: Flask) -> Iterator[Portal]:
             db.engine.dispose()
 
 
-@pytest.fixture
-def page(portal: Portal) -> Iterator[Page]:
-    """A fresh browser context (no cookies) per test, with the CSP enforced."""
-    context = portal.browser.new_context(locale="sv-SE", bypass_csp=False)
+@contextlib.contextmanager
+def open_page(portal: Portal, javascript: bool = True) -> Iterator[Page]:
+    """A page in a fresh browser context (no cookies), with the CSP enforced."""
+    context = portal.browser.new_context(locale="sv-SE", bypass_csp=False,
+                                         java_script_enabled=javascript)
     context.set_default_timeout(10_000)
     try:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(portal: Portal) -> Iterator[Page]:
+    """A fresh browser context (no cookies) per test, with the CSP enforced."""
+    with open_page(portal) as opened:
+        yield opened
 
 
 def _demo_select(page: Page, group: str) -> Locator:

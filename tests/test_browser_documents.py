@@ -34,6 +34,7 @@ from tests.test_browser import (
     _sign_in_as_maria,
     _sign_in_from_group,
     _watch_console,
+    open_page,
     require_chromium,
     serve_in_chromium,
 )
@@ -116,24 +117,15 @@ def portal(documents_portal: DocumentPortal) -> Portal:
 @pytest.fixture
 def page(portal: Portal) -> Iterator[Page]:
     """A fresh browser context (no cookies) per test, with the CSP enforced."""
-    context = portal.browser.new_context(locale="sv-SE", bypass_csp=False)
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with open_page(portal) as opened:
+        yield opened
 
 
 @pytest.fixture
 def page_without_javascript(portal: Portal) -> Iterator[Page]:
     """A fresh browser context with JavaScript turned off: only plain links and forms."""
-    context = portal.browser.new_context(locale="sv-SE", bypass_csp=False,
-                                         java_script_enabled=False)
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    with open_page(portal, javascript=False) as opened:
+        yield opened
 
 
 def _task_link(page: Page, title: str) -> Locator:

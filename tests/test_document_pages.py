@@ -8,14 +8,14 @@ import hashlib
 import html as html_lib
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from app.clock import PORTAL_TIMEZONE, today, utcnow
+from app.clock import local_time, today, utcnow
 from app.extensions import db
 from app.models import (
     Acknowledgement,
@@ -38,11 +38,18 @@ from tests.factories import (
     grant,
     publish_version,
 )
-from tests.helpers import post_form, sign_in_as, text_of
+from tests.helpers import (
+    browser,
+    day_text,
+    html_of,
+    moment_text,
+    post,
+    text_of,
+    visible,
+)
 
 FRAGMENT = {"HX-Request": "true"}
 # Swedish abbreviated months as the portal writes them (CLDR's, without the period).
-MONTHS = ["jan", "feb", "mars", "apr", "maj", "juni", "juli", "aug", "sep", "okt", "nov", "dec"]
 
 BODY = ("# Syfte\n\nAlla ska skydda informationen.\n\n"
         "## Ansvar\n\n| Roll | Ansvar |\n|------|--------|\n| Systemägare | Klassar |\n")
@@ -50,40 +57,18 @@ BODY = ("# Syfte\n\nAlla ska skydda informationen.\n\n"
 
 # -- helpers ---------------------------------------------------------------------------
 
-def day_text(value: date) -> str:
-    """A date as the portal shows it: "23 nov 2026"."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
-def in_sweden(value: datetime) -> datetime:
-    """A stored naive-UTC time in Swedish time."""
-    return value.replace(tzinfo=UTC).astimezone(PORTAL_TIMEZONE)
 
 
-def moment_text(value: datetime) -> str:
-    """A stored naive-UTC time as the portal shows it in Swedish time: "23 nov 2026 14:03"."""
-    local = in_sweden(value)
-    return f"{day_text(local.date())} {local:%H:%M}"
 
 
-def browser(app, person: Person) -> FlaskClient:
-    """A browser signed in as the person."""
-    client = app.test_client()
-    sign_in_as(client, person.id)
-    return client
 
 
-def post(client: FlaskClient, path: str, data: dict, **kwargs):
-    """POST a form with the CSRF token a signed-in page carries."""
-    return post_form(client, path, data, token_from="/", **kwargs)
 
 
-def html_of(response) -> str:
-    return response.get_data(as_text=True)
 
 
-def visible(html: str) -> str:
-    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def open_tasks_on_start_page(client: FlaskClient) -> str:
@@ -199,8 +184,8 @@ def test_mina_uppgifter_lists_documents_to_acknowledge_with_due_dates_and_overdu
 
     tasks = open_tasks_on_start_page(group.as_(group.employee))
 
-    old_due = in_sweden(old.versions[0].published_at).date() + timedelta(days=30)
-    new_due = in_sweden(new.versions[0].published_at).date() + timedelta(days=30)
+    old_due = local_time(old.versions[0].published_at).date() + timedelta(days=30)
+    new_due = local_time(new.versions[0].published_at).date() + timedelta(days=30)
     assert tasks == (f"Rutin för incidenter version 1, kvittera senast {day_text(new_due)} "
                      f"Informationssäkerhetspolicy version 1, kvittera senast "
                      f"{day_text(old_due)} Försenad"), tasks
