@@ -235,3 +235,21 @@ def count_queries(app: Flask):
             event.remove(engine, "before_cursor_execute", counter)
 
     return counting
+
+
+@pytest.fixture
+def page(portal):
+    """A fresh browser context (no cookies) per test on the module's `portal`, CSP enforced."""
+    from tests.test_browser import open_page
+
+    with open_page(portal) as opened:
+        yield opened
+
+
+@pytest.fixture
+def page_without_javascript(portal):
+    """A fresh browser context with JavaScript turned off: only plain links and forms."""
+    from tests.test_browser import open_page
+
+    with open_page(portal, javascript=False) as opened:
+        yield opened

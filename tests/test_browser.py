@@ -157,13 +157,6 @@ def open_page(portal: Portal, javascript: bool = True) -> Iterator[Page]:
         context.close()
 
 
-@pytest.fixture
-def page(portal: Portal) -> Iterator[Page]:
-    """A fresh browser context (no cookies) per test, with the CSP enforced."""
-    with open_page(portal) as opened:
-        yield opened
-
-
 def _demo_select(page: Page, group: str) -> Locator:
     """The demo sign-in <select> of one role group (`manager`, `employee`, ...)."""
     return page.locator(f"select#demo-{group}")

@@ -34,7 +34,6 @@ from tests.test_browser import (
     _sign_in_as_maria,
     _sign_in_from_group,
     _watch_console,
-    open_page,
     require_chromium,
     serve_in_chromium,
 )
@@ -112,20 +111,6 @@ def documents_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Docum
 @pytest.fixture
 def portal(documents_portal: DocumentPortal) -> Portal:
     return documents_portal.portal
-
-
-@pytest.fixture
-def page(portal: Portal) -> Iterator[Page]:
-    """A fresh browser context (no cookies) per test, with the CSP enforced."""
-    with open_page(portal) as opened:
-        yield opened
-
-
-@pytest.fixture
-def page_without_javascript(portal: Portal) -> Iterator[Page]:
-    """A fresh browser context with JavaScript turned off: only plain links and forms."""
-    with open_page(portal, javascript=False) as opened:
-        yield opened
 
 
 def _task_link(page: Page, title: str) -> Locator:

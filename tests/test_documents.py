@@ -19,13 +19,11 @@ from app.extensions import db
 from app.models import (
     Acknowledgement,
     AdoptionAction,
-    AuditEvent,
     ChangeKind,
     Document,
     DocumentAdoption,
     DocumentVersion,
     Organization,
-    OrganizationKind,
     OrgUnit,
     Person,
     PersonKind,
@@ -39,13 +37,11 @@ from app.services import (
     adoptions,
     document_status,
     documents,
-    people,
 )
 from app.services.acknowledgements import Chain
 from app.services.audience import Audience, AudienceRule, UnitTree, count, parse_rule
 from app.services.document_library import Reader, diff, library, readable
 from app.services.documents import MAX_BODY, DocumentFields, DraftFields, suggested_number
-from app.services.system_access import CoordinatorScope
 from tests.factories import (
     create_document,
     create_organization,
@@ -54,25 +50,26 @@ from tests.factories import (
     create_unit,
     publish_version,
 )
+from tests.group_helpers import (
+    ENERGY,
+    EVERYTHING,
+    HOUSING,
+    LONG_AGO,
+    MUNICIPALITY,
+    company,
+    coordinator,
+    count_of,
+    events,
+    joined,
+    only,
+    refused,
+    roles,
+)
 
-EVERYTHING = CoordinatorScope(True, frozenset())
-MUNICIPALITY = "Exempelby kommun"
-HOUSING = "Exempelby Bostäder AB"
-ENERGY = "Exempelby Energi AB"
-LONG_AGO = datetime(2020, 1, 1, 8, 0)
 BODY = "# Syfte\n\nAlla som arbetar i koncernen skyddar informationen.\n"
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-def only(organization: Organization) -> CoordinatorScope:
-    """A coordinator who answers for one organization."""
-    return CoordinatorScope(False, frozenset({organization.id}))
-
-
-def company(name: str) -> Organization:
-    return create_organization(name, OrganizationKind.COMPANY)
-
 
 def settings(organization: Organization, **changes: object) -> DocumentFields:
     """The document form as a coordinator fills it in; without changes it applies to
@@ -96,10 +93,6 @@ def draft_fields(**changes: object) -> DraftFields:
     return DraftFields(**values)  # type: ignore[arg-type]
 
 
-def coordinator(organization: Organization) -> Person:
-    return create_person(display_name="Siv Samordnare", organization=organization)
-
-
 def new_document(actor: Person, organization: Organization, **changes: object) -> Document:
     document = documents.create(actor, settings(organization, **changes), EVERYTHING)
     db.session.flush()
@@ -118,34 +111,6 @@ def publish(actor: Person, document: Document, body: str = BODY, *, number: str 
     version = documents.publish(actor, document, draft, EVERYTHING)
     db.session.flush()
     return version
-
-
-def roles(person: Person) -> set[Role]:
-    return people.roles_of(person)
-
-
-def joined(person: Person, moment: datetime | None) -> Person:
-    """Set when the person came into the portal."""
-    person.created_at = moment
-    db.session.flush()
-    return person
-
-
-def events(action: str) -> list[AuditEvent]:
-    db.session.flush()
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                                   .order_by(AuditEvent.id)))
-
-
-def count_of(model: type) -> int:
-    db.session.flush()
-    return db.session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def refused(error: pytest.ExceptionInfo[DomainError], field: str | None) -> str:
-    """The refusal's message, after checking that it names the field."""
-    assert error.value.field == field, error.value.message
-    return error.value.message
 
 
 def task(person: Person, document: Document) -> acknowledgements.DocumentTask | None:

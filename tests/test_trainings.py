@@ -9,21 +9,19 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import or_, select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from app.clock import local_time, today, utcnow
 from app.extensions import db
 from app.models import (
-    AuditEvent,
     CompletionSource,
     InformationSystem,
     LifecycleStatus,
     Organization,
-    OrganizationKind,
     OrgUnit,
     Person,
     PersonKind,
@@ -34,44 +32,33 @@ from app.models import (
     Training,
     TrainingCompletion,
 )
-from app.services import DomainError, Forbidden, NotFound, completions, people, trainings
+from app.services import DomainError, Forbidden, NotFound, completions, trainings
 from app.services import training_status as status
 from app.services.audience import AudienceRule
 from app.services.completions import NEWCOMER_DAYS
-from app.services.system_access import CoordinatorScope
 from app.services.trainings import TrainingFields, period_label
 from demo.systems import load_demo_systems
 from tests.factories import create_organization, create_person, create_system, create_unit
+from tests.group_helpers import (
+    ENERGY,
+    EVERYTHING,
+    HOUSING,
+    LONG_AGO,
+    MUNICIPALITY,
+    company,
+    coordinator,
+    count_of,
+    events,
+    joined,
+    only,
+    refused,
+    roles,
+)
 
-EVERYTHING = CoordinatorScope(True, frozenset())
-MUNICIPALITY = "Exempelby kommun"
-HOUSING = "Exempelby Bostäder AB"
-ENERGY = "Exempelby Energi AB"
-LONG_AGO = datetime(2020, 1, 1, 8, 0)
 DEMO_DAY = date(2026, 11, 23)
 
 
 # -- helpers ----------------------------------------------------------------------------------
-
-def only(organization: Organization) -> CoordinatorScope:
-    """A coordinator who answers for one organization."""
-    return CoordinatorScope(False, frozenset({organization.id}))
-
-
-def company(name: str) -> Organization:
-    return create_organization(name, OrganizationKind.COMPANY)
-
-
-def coordinator(organization: Organization) -> Person:
-    return create_person(display_name="Siv Samordnare", organization=organization)
-
-
-def joined(person: Person, moment: datetime | None) -> Person:
-    """Set when the person came into the portal."""
-    person.created_at = moment
-    db.session.flush()
-    return person
-
 
 def member(name: str, organization: Organization, place: OrgUnit | None = None, *,
            kind: PersonKind = PersonKind.EMPLOYEE, manager: Person | None = None,
@@ -100,10 +87,6 @@ def new_training(actor: Person, organization: Organization, **changes: object) -
     return training
 
 
-def roles(person: Person) -> set[Role]:
-    return people.roles_of(person)
-
-
 def confirm(person: Person, training: Training, day: date | None = None,
             note: str = "") -> TrainingCompletion:
     row = completions.confirm_self(person, roles(person), training, day or today(), note)
@@ -121,23 +104,6 @@ def rows_of(training: Training, person: Person | None = None) -> list[TrainingCo
     if person is not None:
         query = query.where(TrainingCompletion.person_id == person.id)
     return list(db.session.scalars(query.order_by(TrainingCompletion.id)))
-
-
-def events(action: str) -> list[AuditEvent]:
-    db.session.flush()
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                                   .order_by(AuditEvent.id)))
-
-
-def count_of(model: type) -> int:
-    db.session.flush()
-    return db.session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def refused(error: pytest.ExceptionInfo[DomainError], field: str | None) -> str:
-    """The refusal's message, after checking that it names the field."""
-    assert error.value.field == field, error.value.message
-    return error.value.message
 
 
 def tallies(found: list) -> list[tuple[str, int, int]]:
