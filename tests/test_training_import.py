@@ -27,8 +27,9 @@ from app.models import (
     Training,
     TrainingCompletion,
 )
-from app.services import DomainError, Forbidden, completions, training_import
-from app.services.training_import import FileRefused, ImportRefused, parse_date
+from app.services import DomainError, Forbidden, completions, training_file, training_import
+from app.services.training_file import parse_date
+from app.services.training_import import FileRefused, ImportRefused
 from tests.factories import create_organization, create_person, grant
 from tests.helpers import csrf_token, sign_in_as, text_of
 
@@ -206,7 +207,7 @@ def test_the_upload_page_explains_the_file(client, group):
     assert '<label for="file">CSV-fil från utbildningsplattformen</label>' in html
     assert 'aria-describedby="file-hint"' in html and 'name="csrf_token"' in html
     assert "<legend>Personerna i filen identifieras med</legend>" in html
-    for n, value in enumerate(training_import.IDENTIFY_BY):
+    for n, value in enumerate(training_file.IDENTIFY_BY):
         assert re.search(f'<input id="identify_by-{n}" name="identify_by" [^>]*type="radio" '
                          f'value="{value}">', html)
         assert f'<label for="identify_by-{n}">' in html

@@ -22,8 +22,8 @@ from app import htmx
 from app.blueprints.trainings.routes import bp
 from app.extensions import csrf, db
 from app.models import Role, Training
+from app.services import training_file, trainings
 from app.services import training_import as importer
-from app.services import trainings
 from app.services.csv_upload import too_large
 from app.services.system_access import scope_from_grants
 from app.web import current_grants, render, require_role
@@ -46,7 +46,7 @@ class UploadForm(FlaskForm):
                      render_kw={"accept": ".csv,.txt,text/csv"})
     identify_by = RadioField(
         _l("Personerna i filen identifieras med"), validate_choice=False,
-        validators=[InputRequired(CHOOSE), AnyOf(importer.IDENTIFY_BY, message=CHOOSE)],
+        validators=[InputRequired(CHOOSE), AnyOf(training_file.IDENTIFY_BY, message=CHOOSE)],
         choices=[SelectChoice("username", _l("Användarnamn")),
                  SelectChoice("mail", _l("E-postadress")),
                  SelectChoice("employee_number", _l("Anställningsnummer"))])
@@ -106,9 +106,9 @@ def _page(training: Training, form: UploadForm | None = None,
                   form=form or UploadForm(formdata=None), result=result,
                   apply_form=apply_form, errors=errors or [], closed=closed,
                   counts=result.counts() if result else {}, shown=SHOWN_ROWS,
-                  identifier_columns=importer.IDENTIFIER_COLUMNS,
-                  date_columns=importer.DATE_COLUMNS,
-                  labels=importer.identifier_labels(), status=status)
+                  identifier_columns=training_file.IDENTIFIER_COLUMNS,
+                  date_columns=training_file.DATE_COLUMNS,
+                  labels=training_file.identifier_labels(), status=status)
 
 
 def _too_large(training: Training) -> Any:
