@@ -100,9 +100,23 @@ def day(value: date | None) -> str:
     return format_date(value, "d MMM y").replace(".", "") if value is not None else ""
 
 
+def month(number: int) -> str:
+    """A month's name: "mars"."""
+    return format_date(date(2026, number, 1), "LLLL")
+
+
+def markdown(text: str) -> Any:
+    """Markdown rendered and sanitised (services.markdown_render)."""
+    from app.services.markdown_render import render as render_markdown
+
+    return render_markdown(text)
+
+
 def init_app(app: Flask) -> None:
     """Make the globals and filters available to every template."""
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["month"] = month
+    app.jinja_env.filters["markdown"] = markdown
     app.context_processor(_template_globals)

@@ -7,6 +7,7 @@ def register_blueprints(app: Flask) -> None:
     """Attach every area's routes."""
     from app.blueprints.admin.routes import bp as admin_bp
     from app.blueprints.auth.routes import bp as auth_bp
+    from app.blueprints.checklists.routes import bp as checklists_bp
     from app.blueprints.coordination.routes import bp as coordination_bp
     from app.blueprints.documents.routes import bp as documents_bp
     from app.blueprints.main.routes import bp as main_bp
@@ -15,5 +16,5 @@ def register_blueprints(app: Flask) -> None:
     from app.blueprints.unit.routes import bp as unit_bp
 
     for bp in (auth_bp, main_bp, unit_bp, coordination_bp, documents_bp, systems_bp,
-               trainings_bp, admin_bp):
+               trainings_bp, checklists_bp, admin_bp):
         app.register_blueprint(bp)

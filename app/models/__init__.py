@@ -2,6 +2,15 @@
 
 from app.models.audit import AuditEvent
 from app.models.auth import SignInAttempt
+from app.models.checklists import (
+    AssignmentHolder,
+    ChecklistAssignment,
+    ChecklistItem,
+    ChecklistRole,
+    ChecklistTemplate,
+    ItemCheck,
+    SubjectType,
+)
 from app.models.documents import (
     Acknowledgement,
     AdoptionAction,
@@ -33,8 +42,13 @@ __all__ = [
     "ActionStatus",
     "ActionStatusChange",
     "AdoptionAction",
+    "AssignmentHolder",
     "AuditEvent",
     "ChangeKind",
+    "ChecklistAssignment",
+    "ChecklistItem",
+    "ChecklistRole",
+    "ChecklistTemplate",
     "Classification",
     "CompletionSource",
     "Document",
@@ -42,6 +56,7 @@ __all__ = [
     "DocumentVersion",
     "GrantSource",
     "InformationSystem",
+    "ItemCheck",
     "LifecycleStatus",
     "OrgUnit",
     "Organization",
@@ -55,6 +70,7 @@ __all__ = [
     "Role",
     "RoleGrant",
     "SignInAttempt",
+    "SubjectType",
     "SyncChange",
     "SyncLock",
     "SyncRun",
