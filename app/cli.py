@@ -1,5 +1,6 @@
-"""Command-line commands: `flask --app wsgi ldap-sync`, `flask --app wsgi demo-systems`,
-`flask --app wsgi demo-documents` and `flask --app wsgi demo-trainings`."""
+"""Command-line commands: `flask --app wsgi ldap-sync`, `flask --app wsgi checklists
+generate`, `flask --app wsgi demo-systems`, `flask --app wsgi demo-documents`,
+`flask --app wsgi demo-trainings` and `flask --app wsgi demo-checklists`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask_babel import gettext as _
 
 from app import clock
 from app.extensions import db
-from app.services import DomainError, directory
+from app.services import DomainError, checklist_assignments, directory
 from ldap_sync import lock, sync
 
 
@@ -59,6 +60,25 @@ def ldap_sync_command(ldif_path: str | None, dry_run: bool, force: bool) -> None
     _print_plan(plan, dry_run)
 
 
+@click.group("checklists")
+def checklists_group() -> None:
+    """Role checklists: who holds which checklist in a period."""
+
+
+@checklists_group.command("generate")
+@click.option("--period", type=click.IntRange(2000, 2100), default=None,
+              help="The year to generate for (default: this year).")
+def checklists_generate_command(period: int | None) -> None:
+    """Create the checklist assignments the register and the directory call for, and move
+    those whose holder changed. Idempotent: a second run changes nothing."""
+    result = checklist_assignments.generate(period or clock.today().year)
+    db.session.commit()
+    click.echo(_("Checklistor för %(period)d: %(created)d nya, %(reassigned)d bytte "
+                 "ansvarig, %(unassigned)d utan ansvarig", period=result.period,
+                 created=result.created, reassigned=result.reassigned,
+                 unassigned=result.unassigned))
+
+
 @click.command("demo-systems")
 def demo_systems_command() -> None:
     """Load the demo systems into an empty register (after the demo directory sync)."""
@@ -102,9 +122,27 @@ def demo_trainings_command() -> None:
     click.echo(_("Demoutbildningar inlästa: %(num)d", num=loaded))
 
 
+@click.command("demo-checklists")
+def demo_checklists_command() -> None:
+    """Generate this year's checklists and tick a realistic share of what is due (after
+    demo-systems); ticks nothing when any item has been ticked."""
+    from demo.checklists import load_demo_checklists
+
+    try:
+        ticked = load_demo_checklists(clock.today())
+    except LookupError as error:
+        db.session.rollback()
+        raise click.ClickException(_("Demochecklistorna lästes inte in: %(error)s",
+                                     error=error))
+    db.session.commit()
+    click.echo(_("Demochecklistor inlästa, avbockade punkter: %(num)d", num=ticked))
+
+
 def register_cli(app: Flask) -> None:
     """Attach the commands to `flask`."""
     app.cli.add_command(ldap_sync_command)
+    app.cli.add_command(checklists_group)
     app.cli.add_command(demo_systems_command)
     app.cli.add_command(demo_documents_command)
     app.cli.add_command(demo_trainings_command)
+    app.cli.add_command(demo_checklists_command)

@@ -1,5 +1,8 @@
 """One sync run: lock, read the whole source, check, reconcile, apply in one transaction.
 
+A run that is not a dry run also regenerates this year's checklist assignments in that
+transaction: managers follow the reporting lines, and deactivated people let go of theirs.
+
 Every run leaves a SyncRun row saying how it ended; the people it changed are its
 SyncChange rows, and the audit log gets one event per run rather than one per person.
 """
@@ -18,7 +21,7 @@ from sqlalchemy import insert, update
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Person, SyncChange, SyncRun, SyncStatus, SyncTrigger
-from app.services import audit
+from app.services import audit, checklist_assignments
 from ldap_sync import lock
 from ldap_sync.apply import Change, apply_plan, execute_in_chunks, load_known
 from ldap_sync.dn import normalize_dn
@@ -203,6 +206,9 @@ def _run_locked(source: Source, settings: SyncSettings, dry_run: bool, force: bo
         actor = db.session.get(Person, actor_id) if actor_id else None
         audit.record(actor, "directory.synced", "sync_run", run_id,
                      {"source": source.describe(), **counts})
+        # Managers' checklists follow the reporting lines just written (and people who
+        # left stop holding any), in the same transaction: all of it or none of it.
+        checklist_assignments.generate()
     db.session.commit()
     return plan
 

@@ -12,10 +12,18 @@ from datetime import date
 
 from flask_babel import format_date
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.models import ChecklistAssignment, ItemCheck, Person, Role, Training
+from app.models import (
+    ChecklistAssignment,
+    InformationSystem,
+    ItemCheck,
+    Person,
+    Role,
+    SubjectType,
+    Training,
+)
 from app.services import acknowledgements, completions, document_status
 from app.services.acknowledgements import Chain
 from app.services.checklist_templates import ensure_defaults, role_labels
@@ -82,14 +90,25 @@ def for_group(scope: CoordinatorScope, period: int) -> Wheel:
     trainings due, and governing documents due for review — in a handful of queries."""
     wheel = _empty(period)
     templates = ensure_defaults()
-    assignments = {a.id: a.template_id for a in db.session.scalars(
-        select(ChecklistAssignment).where(ChecklistAssignment.period == period))}
+    query = select(ChecklistAssignment).where(ChecklistAssignment.period == period)
+    if not scope.everything:
+        # A company's coordinator counts the checklists of the company's systems and people.
+        systems = select(InformationSystem.id).where(
+            InformationSystem.organization_id.in_(scope.organization_ids))
+        staff = select(Person.id).where(Person.organization_id.in_(scope.organization_ids))
+        query = query.where(or_(
+            (ChecklistAssignment.subject_type == SubjectType.SYSTEM)
+            & ChecklistAssignment.subject_id.in_(systems),
+            (ChecklistAssignment.subject_type == SubjectType.PERSON)
+            & ChecklistAssignment.subject_id.in_(staff)))
+    assignments = {a.id: a.template_id for a in db.session.scalars(query)}
     latest: dict[tuple[int, int], bool] = {}
     for assignment_id, item_id, checked in db.session.execute(
             select(ItemCheck.assignment_id, ItemCheck.item_id, ItemCheck.checked)
             .join(ChecklistAssignment, ChecklistAssignment.id == ItemCheck.assignment_id)
             .where(ChecklistAssignment.period == period).order_by(ItemCheck.id)):
-        latest[(assignment_id, item_id)] = checked
+        if assignment_id in assignments:
+            latest[(assignment_id, item_id)] = checked
     per_template: dict[int, list[int]] = {}
     for assignment_id, template_id in assignments.items():
         per_template.setdefault(template_id, []).append(assignment_id)

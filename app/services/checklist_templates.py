@@ -139,7 +139,9 @@ def add_item(actor: Person, template: ChecklistTemplate, fields: ItemFields, app
                          position=max((i.position for i in template.items), default=-1) + 1,
                          first_period=_from_period(apply_now))
     _apply(item, fields)
-    db.session.add(item)
+    # Through the collection, so the template loaded in this session lists it at once (the
+    # next item's position, views and generate in the same transaction).
+    template.items.append(item)
     db.session.flush()
     audit.record(actor, "checklist.item_added", "checklist_item", item.id,
                  {"role": template.role.value, "title": item.title,

@@ -24,12 +24,14 @@ from app.models import (
     ChecklistTemplate,
     InformationSystem,
     ItemCheck,
+    LifecycleStatus,
     Person,
     SubjectType,
     SystemAdministrator,
 )
 from app.services import DomainError, Forbidden, NotFound, audit, checks
 from app.services.system_access import CoordinatorScope
+from app.text import swedish_sort_key
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,10 @@ def access_of(person: Person, scope: CoordinatorScope | None,
     administrator = owner = False
     if assignment.subject_type == SubjectType.SYSTEM:
         system = db.session.get(InformationSystem, assignment.subject_id)
-        owner = system is not None and system.owner_id == person.id
-        administrator = db.session.get(SystemAdministrator,
-                                       (assignment.subject_id, person.id)) is not None
+        live = system is not None and system.status != LifecycleStatus.RETIRED
+        owner = live and system.owner_id == person.id  # type: ignore[union-attr]
+        administrator = live and db.session.get(SystemAdministrator,
+                                                (assignment.subject_id, person.id)) is not None
     role = assignment.template.role
     ticks = holder or (administrator and role == ChecklistRole.SYSTEM_ADMINISTRATOR)
     organization = _subject_organization(assignment)
@@ -152,8 +155,12 @@ def views(assignments: list[ChecklistAssignment]) -> list[ChecklistView]:
 def mine(person: Person, period: int | None = None) -> list[ChecklistView]:
     """The checklists the person holds in the period (or may tick as an administrator)."""
     period = period or today().year
-    shared = select(SystemAdministrator.system_id).where(
-        SystemAdministrator.person_id == person.id)
+    # Systems the person administers that are not retired: a retired system's checklists
+    # are nobody's until it is back in use (checklist_assignments.generate unassigns them).
+    shared = select(SystemAdministrator.system_id).join(
+        InformationSystem, InformationSystem.id == SystemAdministrator.system_id).where(
+        SystemAdministrator.person_id == person.id,
+        InformationSystem.status != LifecycleStatus.RETIRED)
     assignments = list(db.session.scalars(select(ChecklistAssignment).options(
         joinedload(ChecklistAssignment.template)).where(
         ChecklistAssignment.period == period,
@@ -161,7 +168,9 @@ def mine(person: Person, period: int | None = None) -> list[ChecklistView]:
             (ChecklistAssignment.subject_type == SubjectType.SYSTEM)
             & ChecklistAssignment.subject_id.in_(shared)
             & ChecklistAssignment.template.has(role=ChecklistRole.SYSTEM_ADMINISTRATOR)))))
-    return [v for v in views(assignments) if v.items]
+    found = [v for v in views(assignments) if v.items]
+    found.sort(key=lambda v: (v.assignment.template.role.value, swedish_sort_key(v.subject)))
+    return found
 
 
 def _check_tickable(assignment: ChecklistAssignment, item: ChecklistItem) -> None:
@@ -181,6 +190,13 @@ def set_checked(actor: Person, access: Access, assignment: ChecklistAssignment,
     if not (access.tick or access.on_behalf):
         raise Forbidden(_("Bara den som har checklistan bockar av dess punkter."))
     _check_tickable(assignment, item)
+    latest = db.session.scalar(select(ItemCheck).where(
+        ItemCheck.assignment_id == assignment.id, ItemCheck.item_id == item.id)
+        .order_by(ItemCheck.id.desc()).limit(1))
+    if (latest.checked if latest is not None else False) == checked and latest is not None:
+        return latest  # ticked (or unticked) already, perhaps from another tab
+    if latest is None and not checked:
+        raise DomainError(_("Punkten är inte avbockad."))
     note = checks.text(note, "note", 2000, _("anteckning"))
     evidence_link = checks.text(evidence_link, "evidence_link", 1000, _("länk till underlag"))
     if evidence_link and not evidence_link.lower().startswith(("https://", "http://")):
@@ -211,6 +227,19 @@ def history(assignment: ChecklistAssignment) -> dict[int, list[ItemCheck]]:
             ItemCheck.assignment_id == assignment.id).order_by(ItemCheck.id.desc())):
         by_item.setdefault(check.item_id, []).append(check)
     return by_item
+
+
+def siblings(assignment: ChecklistAssignment) -> list[ChecklistAssignment]:
+    """The other checklists of the same system in the period (the owner's and the
+    administrators'), which each side may read."""
+    if assignment.subject_type != SubjectType.SYSTEM:
+        return []
+    return list(db.session.scalars(select(ChecklistAssignment).options(
+        joinedload(ChecklistAssignment.template)).where(
+        ChecklistAssignment.subject_type == SubjectType.SYSTEM,
+        ChecklistAssignment.subject_id == assignment.subject_id,
+        ChecklistAssignment.period == assignment.period,
+        ChecklistAssignment.id != assignment.id)))
 
 
 def open_count(person: Person) -> int:

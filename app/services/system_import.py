@@ -20,7 +20,16 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.extensions import db
 from app.models import InformationSystem, LifecycleStatus, Organization, OrgUnit, Person
 from app.models import SystemAdministrator as AdminLink
-from app.services import DomainError, Forbidden, audit, checks, csv_upload, people, systems
+from app.services import (
+    DomainError,
+    Forbidden,
+    audit,
+    checklist_assignments,
+    checks,
+    csv_upload,
+    people,
+    systems,
+)
 from app.services.csv_upload import FileRefused, normalize, read_file  # noqa: F401 (for the blueprint)
 from app.services.system_access import coordinator_scope
 
@@ -261,14 +270,15 @@ def _execute(actor: Person, outcome: RowOutcome, fields: systems.SystemFields,
     savepoint = db.session.begin_nested()
     try:
         if existing is None:
-            system = systems.create_system(actor, fields, existing=True)
+            system = systems.create_system(actor, fields, existing=True,
+                                           generate_checklists=False)
             outcome.action = "create"
             # An imported system records how things are, so the go-live rule let it in;
             # one created just now has neither a classification nor a risk analysis.
             if system.welfare_technology and system.status == LifecycleStatus.IN_USE:
                 outcome.warning = _("I drift utan godkänd klassning och riskanalys")
         else:
-            changed = systems.update_system(actor, existing, fields)
+            changed = systems.update_system(actor, existing, fields, generate_checklists=False)
             outcome.action = "update" if changed else "unchanged"
             outcome.changes = sorted(
                 {COLUMN_OF.get(name, name) for name in changed},
@@ -306,17 +316,20 @@ def apply(actor: Person, text: str, file_name: str) -> ImportResult:
     """Import every row, or none: ImportRefused, with nothing kept, if any row is rejected.
 
     The text is parsed and checked again, never taken from an earlier preview. Adds the
-    summary event `system.imported`; the caller commits once.
+    summary event `system.imported` and, once for the whole file, the checklist
+    assignments the new owners and administrators call for; the caller commits once.
     """
     outer = db.session.begin_nested()
     try:
         result = _run(actor, text, file_name)
         if result.of("rejected"):
             raise ImportRefused(result)
+        counts = result.counts()
+        if counts["create"] or counts["update"]:
+            checklist_assignments.generate()
     except BaseException:
         outer.rollback()
         raise
-    counts = result.counts()
     audit.record(actor, "system.imported", "system_register", None, {
         "file": file_name, "created": counts["create"], "updated": counts["update"],
         "unchanged": counts["unchanged"]})

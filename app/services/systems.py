@@ -1,8 +1,10 @@
 """Keeping the system register: create, edit, change lifecycle status, retire.
 
 Owners and administrators are facts of the register; their roles follow by query
-(`people.roles_of`), so assigning or removing them here is all it takes. The caller
-commits; every change records its audit event.
+(`people.roles_of`), so assigning or removing them here is all it takes. Their checklists
+follow at once too: a change of owner, administrators or status regenerates this year's
+checklist assignments (a handful of queries; the import does it once for the whole file).
+The caller commits; every change records its audit event.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from app.models import (
     SystemAdministrator,
     SystemStatusChange,
 )
-from app.services import DomainError, audit, checks, people
+from app.services import DomainError, audit, checklist_assignments, checks, people
 from app.services.system_access import CoordinatorScope
 
 NOT_YET_IN_USE = (LifecycleStatus.PLANNED, LifecycleStatus.PROCUREMENT)
@@ -198,12 +200,20 @@ def _set_people(actor: Person, system: InformationSystem, owner: Person | None,
     return changes
 
 
+def _follow_checklists() -> None:
+    """The owner's and administrators' checklists move with the register (current year)."""
+    checklist_assignments.generate()
+
+
 def create_system(actor: Person, fields: SystemFields, existing: bool = False,
-                  scope: CoordinatorScope | None = None) -> InformationSystem:
+                  scope: CoordinatorScope | None = None,
+                  generate_checklists: bool = True) -> InformationSystem:
     """Register a system. Refused with a field's message, and nothing saved, on bad input.
 
     `existing` (the import of a system list) records systems as they already are: the
     go-live rule is about setting a system in use, and the register flags what is missing.
+    `generate_checklists=False` leaves the checklist assignments to the caller (the import
+    generates them once at the end).
     """
     values = _check_register_fields(fields, None, scope)
     status = parse_status(fields.status)
@@ -220,14 +230,19 @@ def create_system(actor: Person, fields: SystemFields, existing: bool = False,
         "administrators": sorted(p.username for p in administrators)})
     _set_status(actor, system, status, fields.exception_reason, is_new=True, existing=existing)
     db.session.flush()
+    if generate_checklists:
+        _follow_checklists()
     return system
 
 
 def update_system(actor: Person, system: InformationSystem, fields: SystemFields,
-                  scope: CoordinatorScope | None = None) -> list[str]:
+                  scope: CoordinatorScope | None = None,
+                  generate_checklists: bool = True) -> list[str]:
     """Change everything the coordinator keeps; returns the names of the changed fields.
 
-    With `scope`, the organization must be one the coordinator answers for.
+    With `scope`, the organization must be one the coordinator answers for. A change of
+    owner, administrators or status regenerates the checklist assignments, unless
+    `generate_checklists` is False (the import does it once at the end).
     """
     values = _check_register_fields(fields, system, scope)
     status = parse_status(fields.status)
@@ -244,6 +259,9 @@ def update_system(actor: Person, system: InformationSystem, fields: SystemFields
     old_status = system.status
     _set_status(actor, system, status, fields.exception_reason)
     db.session.flush()
+    if generate_checklists and ("owner" in changes or "administrators" in changes
+                                or status != old_status):
+        _follow_checklists()
     return sorted(changes) + (["status"] if status != old_status else [])
 
 
@@ -269,10 +287,14 @@ def update_description(actor: Person, system: InformationSystem, description: st
 
 def change_status(actor: Person, system: InformationSystem, status: str,
                   exception_reason: str = "") -> None:
-    """Move a system through its lifecycle; retiring keeps it and its history."""
+    """Move a system through its lifecycle; retiring keeps it and its history (and moves
+    its checklists' open items to nobody until it is back in use)."""
+    old = system.status
     _set_status(actor, system, parse_status(status), exception_reason)
     system.updated_at = utcnow()
     db.session.flush()
+    if system.status != old:
+        _follow_checklists()
 
 
 def status_history(system: InformationSystem) -> list[SystemStatusChange]:

@@ -29,6 +29,7 @@ def _get(assignment_id: int) -> tuple[ChecklistAssignment, Access]:
 def _context(assignment: ChecklistAssignment, access: Access, **extra: Any) -> dict[str, Any]:
     [view] = checklists.views([assignment])
     return {"view": view, "access": access, "facts": checklist_facts.facts_for([view]),
+            "siblings": checklists.siblings(assignment),
             "history": checklists.history(assignment), "forms": extra.pop("forms", {}),
             **extra}
 
@@ -91,14 +92,22 @@ def tick(assignment_id: int, item_id: int):
         return response, 200, {"HX-Trigger": json.dumps({"checklist-changed": item.id})}
     flash(message, "info")
     return htmx.redirect(url_for("checklists.show", assignment_id=assignment.id)
-                         + f"#item-{item.id}")
+                         + f"#item-{assignment.id}-{item.id}")
 
 
 def _refused(assignment: ChecklistAssignment, access: Access, item: ChecklistItem,
              form: TickForm) -> Any:
     context = _context(assignment, access, forms={item.id: form})
-    if htmx.wants_fragment():
-        state = next(s for s in context["view"].items if s.item.id == item.id)
+    state = next((s for s in context["view"].items if s.item.id == item.id), None)
+    if state is None:
+        # The item left the checklist after the page was loaded (retired "now"): say why
+        # and, with htmx, take it off the page.
+        message = " ".join(error for errors in form.errors.values() for error in errors)
+        if htmx.wants_fragment():
+            return render_template("checklists/_tick_response.html", item_id=item.id,
+                                   message=message, **context), 422
+        flash(message, "error")
+    elif htmx.wants_fragment():
         return render_template("checklists/_item.html", state=state, refused=True,
                                **context), 422
     return render("checklists/show.html", status=422, **context)
