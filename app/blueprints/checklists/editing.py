@@ -85,12 +85,19 @@ def _refused(role: str, error: DomainError, form: ItemForm | None = None,
     return _page(role, status=422, edit_forms={item_id: form})
 
 
-@bp.post("/checklistmallar/<role>/punkter")
-@require_role(Role.COORDINATOR)
-def add_item(role: str):
+def _editable(role: str, item_id: int | None = None) -> tuple[Any, Any, Any]:
+    """The template (and item) the group's coordinator edits; 403/404 before any input."""
     scope = coordinator_scope()
     checklist_templates.require_group_coordinator(scope)
     template = checklist_templates.template_of(role)
+    item = checklist_templates.item_of(template, item_id) if item_id is not None else None
+    return scope, template, item
+
+
+@bp.post("/checklistmallar/<role>/punkter")
+@require_role(Role.COORDINATOR)
+def add_item(role: str):
+    scope, template, _item = _editable(role)
     form = ItemForm(prefix="new")
     _choices(form)
     if not form.validate_on_submit():
@@ -107,10 +114,7 @@ def add_item(role: str):
 @bp.post("/checklistmallar/<role>/punkter/<int:item_id>")
 @require_role(Role.COORDINATOR)
 def change_item(role: str, item_id: int):
-    scope = coordinator_scope()
-    checklist_templates.require_group_coordinator(scope)
-    template = checklist_templates.template_of(role)
-    item = checklist_templates.item_of(template, item_id)
+    scope, _template, item = _editable(role, item_id)
     form = ItemForm(prefix=f"item-{item.id}")
     _choices(form)
     if not form.validate_on_submit():
@@ -125,10 +129,7 @@ def change_item(role: str, item_id: int):
 @bp.post("/checklistmallar/<role>/punkter/<int:item_id>/flytta")
 @require_role(Role.COORDINATOR)
 def move_item(role: str, item_id: int):
-    scope = coordinator_scope()
-    checklist_templates.require_group_coordinator(scope)
-    template = checklist_templates.template_of(role)
-    item = checklist_templates.item_of(template, item_id)
+    scope, template, item = _editable(role, item_id)
     step = -1 if request.form.get("riktning") == "upp" else 1
     checklist_templates.move_item(current_user, template, item, step, scope)
     return _done(role, _("%(title)s är flyttad.", title=item.title))
@@ -137,10 +138,7 @@ def move_item(role: str, item_id: int):
 @bp.post("/checklistmallar/<role>/punkter/<int:item_id>/ta-bort")
 @require_role(Role.COORDINATOR)
 def retire_item(role: str, item_id: int):
-    scope = coordinator_scope()
-    checklist_templates.require_group_coordinator(scope)
-    template = checklist_templates.template_of(role)
-    item = checklist_templates.item_of(template, item_id)
+    scope, _template, item = _editable(role, item_id)
     apply_now = request.form.get("nu") == "1"
     try:
         checklist_templates.retire_item(current_user, item, apply_now, scope)
