@@ -28,8 +28,9 @@ from app.models import (
     TrainingCompletion,
 )
 from app.services import DomainError, Forbidden, completions, training_file, training_import
+from app.services.csv_upload import FileRefused
 from app.services.training_file import parse_date
-from app.services.training_import import FileRefused, ImportRefused
+from app.services.training_import import ImportRefused
 from tests.factories import create_organization, create_person, grant
 from tests.helpers import csrf_token, sign_in_as, text_of
 

@@ -29,8 +29,8 @@ from app.models import (
     SubjectType,
     SystemAdministrator,
 )
-from app.services import DomainError, Forbidden, NotFound, audit, checks
-from app.services.system_access import CoordinatorScope
+from app.services import DomainError, Forbidden, NotFound, audit, checks, system_access
+from app.services.system_access import CoordinatorScope, SystemAccess
 from app.text import swedish_sort_key
 
 
@@ -41,30 +41,28 @@ class Access:
     on_behalf: bool
 
 
-def _subject_organization(assignment: ChecklistAssignment) -> int | None:
-    if assignment.subject_type == SubjectType.SYSTEM:
-        system = db.session.get(InformationSystem, assignment.subject_id)
-        return system.organization_id if system else None
-    person = db.session.get(Person, assignment.subject_id)
-    return person.organization_id if person else None
-
-
 def access_of(person: Person, scope: CoordinatorScope | None,
               assignment: ChecklistAssignment) -> Access:
-    """What the person may do with the assignment."""
+    """What the person may do with the assignment; for a system, the owner, administrator
+    and coordinator facts come from system_access like everywhere else."""
     holder = assignment.assignee_id == person.id
-    administrator = owner = False
     if assignment.subject_type == SubjectType.SYSTEM:
         system = db.session.get(InformationSystem, assignment.subject_id)
-        live = system is not None and system.status != LifecycleStatus.RETIRED
-        owner = live and system.owner_id == person.id  # type: ignore[union-attr]
-        administrator = live and db.session.get(SystemAdministrator,
-                                                (assignment.subject_id, person.id)) is not None
-    role = assignment.template.role
-    ticks = holder or (administrator and role == ChecklistRole.SYSTEM_ADMINISTRATOR)
-    organization = _subject_organization(assignment)
-    coordinator = scope is not None and (scope.everything or (
-        organization is not None and scope.covers(organization)))
+        if system is None or system.status == LifecycleStatus.RETIRED:
+            facts = SystemAccess(coordinator=system is not None and scope is not None
+                                 and scope.covers(system.organization_id),
+                                 owner=False, administrator=False)
+        else:
+            facts = system_access.access_of(system, person, scope)
+        coordinator, owner, administrator = facts.coordinator, facts.owner, facts.administrator
+    else:
+        subject = db.session.get(Person, assignment.subject_id)
+        coordinator = scope is not None and subject is not None and (
+            scope.everything or (subject.organization_id is not None
+                                 and scope.covers(subject.organization_id)))
+        owner = administrator = False
+    ticks = holder or (administrator
+                       and assignment.template.role == ChecklistRole.SYSTEM_ADMINISTRATOR)
     return Access(view=ticks or owner or administrator or coordinator, tick=ticks,
                   on_behalf=coordinator and not ticks)
 

@@ -14,7 +14,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from app.clock import local_time, today, utcnow
 from app.extensions import db
@@ -26,10 +26,9 @@ from app.models import (
     Training,
     TrainingCompletion,
 )
-from app.services import DomainError, Forbidden, NotFound, audit, checks
+from app.services import DomainError, Forbidden, NotFound, audit, checks, trainings
 from app.services.audience import Audience, AudienceRule, UnitTree
 from app.services.system_access import CoordinatorScope
-from app.services.trainings import follows, require_manager
 from app.text import swedish_sort_key
 
 # Someone who joins the audience close to (or after) the due date gets this long.
@@ -55,10 +54,8 @@ def due_on(training: Training, joined: date | None) -> date:
 def current(training_ids: Iterable[int], person_ids: Iterable[int] | None = None
             ) -> dict[tuple[int, int], TrainingCompletion]:
     """The record that holds per (training, person), in one query."""
-    later = aliased(TrainingCompletion)
     query = select(TrainingCompletion).where(
-        TrainingCompletion.training_id.in_(list(training_ids)),
-        ~select(later.id).where(later.supersedes_id == TrainingCompletion.id).exists())
+        TrainingCompletion.training_id.in_(list(training_ids)), trainings.holds())
     if person_ids is not None:
         query = query.where(TrainingCompletion.person_id.in_(list(person_ids)))
     holds: dict[tuple[int, int], TrainingCompletion] = {}
@@ -88,14 +85,14 @@ def _joined(person: Person) -> date | None:
     return local_time(person.created_at).date() if person.created_at else None
 
 
-def tasks_for(person: Person, roles: set[Role], trainings: list[Training] | None = None
+def tasks_for(person: Person, roles: set[Role], among: list[Training] | None = None
               ) -> list[TrainingTask]:
     """The trainings of the current periods that apply to the person, in three queries."""
-    if trainings is None:
-        trainings = list(db.session.scalars(select(Training).where(
+    if among is None:
+        among = list(db.session.scalars(select(Training).where(
             Training.period_starts_on <= today(), Training.period_ends_on >= today())))
     tree = UnitTree.load()
-    mine = [t for t in trainings if Audience.of(AudienceRule.from_json(t.audience), tree)
+    mine = [t for t in among if Audience.of(AudienceRule.from_json(t.audience), tree)
             .matches(person, roles)[0]]
     holds = current([t.id for t in mine], [person.id]) if mine else {}
     tasks = [TrainingTask(t, due_on(t, _joined(person)), holds.get((t.id, person.id)))
@@ -166,7 +163,7 @@ def register_attendance(actor: Person, training: Training, person_ids: list[int]
     """The coordinator registers an attendance list (närvarolista): people who took part,
     with or without an account of their own; those already recorded are left as they are.
     A company's coordinator may do it for the company's people on a group-wide training."""
-    if not follows(scope, training):
+    if not trainings.follows(scope, training):
         raise Forbidden(_("Du får inte registrera närvaro för den här utbildningen."))
     day = _completed_on(training, completed_on)
     note = checks.text(note, "note", 500, _("kommentar"))
@@ -207,7 +204,7 @@ def correct(actor: Person, training: Training, person_id: int, completed_on: dat
             note: str, scope: CoordinatorScope | None) -> TrainingCompletion:
     """A correction by the coordinator: a new date, or (no date) not completed after all.
     It supersedes the record that held; the history keeps both."""
-    require_manager(scope, training)
+    trainings.require_manager(scope, training)
     previous = current([training.id], [person_id]).get((training.id, person_id))
     if previous is None:
         raise NotFound(_("Det finns inget genomförande att rätta."))

@@ -145,8 +145,10 @@ def update_settings(actor: Person, document: Document, fields: DocumentFields,
     require_manager(scope, document)
     before = {"title": document.title, "audience": document.audience}
     _apply_fields(document, fields, scope)  # type: ignore[arg-type]
-    current = published(document)
-    document.search_text = fold(f"{document.title} {current[-1].body if current else ''}")
+    current = db.session.scalar(select(DocumentVersion.body).where(
+        DocumentVersion.document_id == document.id, DocumentVersion.sequence.is_not(None))
+        .order_by(DocumentVersion.sequence.desc()).limit(1))
+    document.search_text = fold(f"{document.title} {current or ''}")
     audit.record(actor, "document.settings_changed", "document", document.id,
                  {"before": before, "after": {"title": document.title,
                                               "audience": document.audience}})

@@ -30,7 +30,7 @@ from app.services import (
     people,
     systems,
 )
-from app.services.csv_upload import FileRefused, normalize, read_file  # noqa: F401 (for the blueprint)
+from app.services.csv_upload import FileRefused, normalize
 from app.services.system_access import coordinator_scope
 
 MAX_BYTES = 2 * 1024 * 1024

@@ -53,7 +53,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import aliased
 
 from app.clock import today, utcnow
 from app.extensions import db
@@ -69,8 +68,8 @@ from app.services.training_file import (
     value_label,
 )
 
-__all__ = ["FileRefused", "ImportRefused", "ImportResult", "RowOutcome", "apply",
-           "closed_to_import", "may_import", "normalize", "preview"]
+__all__ = ["ImportRefused", "ImportResult", "RowOutcome", "apply", "closed_to_import",
+           "may_import", "preview"]
 
 log = logging.getLogger(__name__)
 
@@ -243,14 +242,11 @@ def _holding(training: Training) -> dict[int, _Holds]:
     """completions.current for one training, as plain columns: loading 50 000 ORM
     objects would take seconds. The record that holds is the one no later row
     supersedes; the test of a taken-back completion checks that the two agree."""
-    later = aliased(TrainingCompletion)
     return {person_id: _Holds(row_id, completed_on)
             for row_id, person_id, completed_on in db.session.execute(
                 select(TrainingCompletion.id, TrainingCompletion.person_id,
                        TrainingCompletion.completed_on)
-                .where(TrainingCompletion.training_id == training.id,
-                       ~select(later.id).where(later.supersedes_id == TrainingCompletion.id)
-                       .exists())
+                .where(TrainingCompletion.training_id == training.id, trainings.holds())
                 .order_by(TrainingCompletion.id))}
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Exists, select
+from sqlalchemy import ColumnElement, Exists, select
 from sqlalchemy.orm import aliased, joinedload
 
 from app.clock import utcnow
@@ -182,13 +182,18 @@ def copy_to_next_period(actor: Person, training: Training, scope: CoordinatorSco
     return copy
 
 
-def current_completion_exists(training_id: int) -> Exists:
-    """SQL condition on Person: their latest record for the training says completed."""
+def holds() -> ColumnElement[bool]:
+    """SQL condition on TrainingCompletion: the record that holds, which no later row
+    supersedes."""
     later = aliased(TrainingCompletion)
+    return ~select(later.id).where(later.supersedes_id == TrainingCompletion.id).exists()
+
+
+def current_completion_exists(training_id: int) -> Exists:
+    """SQL condition on Person: their record that holds for the training says completed."""
     return select(TrainingCompletion.id).where(
         TrainingCompletion.person_id == Person.id, TrainingCompletion.training_id == training_id,
-        TrainingCompletion.completed_on.is_not(None),
-        ~select(later.id).where(later.supersedes_id == TrainingCompletion.id).exists()).exists()
+        TrainingCompletion.completed_on.is_not(None), holds()).exists()
 
 
 @dataclass

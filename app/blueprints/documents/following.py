@@ -10,13 +10,12 @@ from flask_login import current_user
 from app import htmx
 from app.blueprints.documents.forms import AdoptionForm
 from app.blueprints.documents.routes import bp
+from app.blueprints.follow_up import people_list
 from app.clock import today
 from app.extensions import db
 from app.models import Organization, OrganizationKind, Role
 from app.services import DomainError, Forbidden, adoptions, audit, document_status, documents
 from app.web import coordinator_scope, render, require_role
-
-LIST_LIMIT = 250
 
 
 @bp.get("/styrdokument/<int:document_id>/kvittenser")
@@ -25,19 +24,8 @@ def report(document_id: int):
     """Who in the audience has acknowledged the current version, and who has not."""
     document = documents.get(document_id)
     result = document_status.report(document, coordinator_scope())
-    only_missing = request.args.get("visa", "") != "alla"
-    members = result.missing if only_missing else result.members
-    # The figures per organization and sector link to the people behind them.
-    organization, sector = request.args.get("organisation", ""), request.args.get("sektor", "")
-    if organization:
-        members = [m for m in members if m.organization == organization]
-    if sector:
-        members = [m for m in members if m.sector == sector]
-    # Thousands of rows make a page nobody reads; the CSV and "alla=1" have them all.
-    shown = members if request.args.get("alla") == "1" else members[:LIST_LIMIT]
-    return render("documents/report.html", report=result, only_missing=only_missing,
-                  members=members, shown=shown, kinds=documents.kind_labels(),
-                  organization=organization, sector=sector)
+    return render("documents/report.html", report=result, kinds=documents.kind_labels(),
+                  **people_list(result))
 
 
 @bp.get("/styrdokument/<int:document_id>/kvittenser.csv")

@@ -19,7 +19,7 @@ from app import htmx
 from app.blueprints.systems.routes import bp
 from app.extensions import csrf, db
 from app.models import Role
-from app.services import system_import
+from app.services import csv_upload, system_import
 from app.web import render, require_role
 
 # Room for the multipart envelope and the CSRF token around a file of at most 2 MB.
@@ -113,10 +113,10 @@ def import_preview():
     data = upload.stream.read(system_import.MAX_BYTES + 1)
     if len(data) > system_import.MAX_BYTES:
         return _too_large()
-    text = system_import.read_file(data)
+    text = csv_upload.read_file(data)
     try:
         result = system_import.preview(current_user, text, file_name)
-    except system_import.FileRefused as refused:
+    except csv_upload.FileRefused as refused:
         db.session.rollback()
         form.form_errors.extend(refused.messages)
         return _page(form, status=422)
@@ -135,7 +135,7 @@ def import_apply():
         form = ApplyForm()
     except RequestEntityTooLarge:
         return _too_large()
-    text = system_import.normalize(form.text.data or "")
+    text = csv_upload.normalize(form.text.data or "")
     file_name = (form.file_name.data or "")[:200]
     if not hmac.compare_digest((form.signature.data or "").encode(),
                                _signature(text, file_name).encode()):
@@ -146,7 +146,7 @@ def import_apply():
     except system_import.ImportRefused as refused:
         db.session.rollback()
         return _page(result=refused.result, errors=[refused.message], status=422)
-    except system_import.FileRefused as refused:
+    except csv_upload.FileRefused as refused:
         db.session.rollback()
         return _page(errors=refused.messages, status=422)
     db.session.commit()

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import htmx
+from app.blueprints.follow_up import LIST_LIMIT, people_list
 from app.blueprints.trainings.forms import AttendanceForm, CorrectionForm
 from app.blueprints.trainings.managing import managed_training
 from app.blueprints.trainings.routes import bp
@@ -37,8 +38,6 @@ from app.web import (
     require_role,
 )
 
-LIST_LIMIT = 250
-
 
 def _report(training: Training) -> training_status.TrainingReport:
     return training_status.report(training, current_user, current_roles(),
@@ -52,15 +51,9 @@ def report(training_id: int):
     """Who has completed the training, and who has not."""
     training = trainings.get(training_id)
     result = _report(training)
-    only_missing = request.args.get("visa", "") != "alla"
-    organization, sector = request.args.get("organisation", ""), request.args.get("sektor", "")
-    members = [m for m in result.only(organization, sector)
-               if not only_missing or m.done_at is None]
-    shown = members if request.args.get("alla") == "1" else members[:LIST_LIMIT]
     scope = scope_from_grants(current_grants())
     return render("trainings/report.html", report=result, training=training,
-                  only_missing=only_missing, members=members, shown=shown,
-                  organization=organization, sector=sector,
+                  **people_list(result),
                   manager=scope is not None and scope.covers(training.organization_id),
                   follower=trainings.follows(scope, training),
                   proofs=trainings.proof_labels())

@@ -22,7 +22,7 @@ from app import htmx
 from app.blueprints.trainings.routes import bp
 from app.extensions import csrf, db
 from app.models import Role, Training
-from app.services import training_file, trainings
+from app.services import csv_upload, training_file, trainings
 from app.services import training_import as importer
 from app.services.csv_upload import too_large
 from app.services.system_access import scope_from_grants
@@ -146,7 +146,7 @@ def import_preview(training_id: int):
     try:
         result = importer.preview(current_user, training, data, file_name,
                                   form.identify_by.data)
-    except importer.FileRefused as refused:
+    except csv_upload.FileRefused as refused:
         db.session.rollback()
         form.form_errors.extend(refused.messages)
         return _page(training, form, status=422)
@@ -170,7 +170,7 @@ def import_apply(training_id: int):
         form = ApplyForm()
     except RequestEntityTooLarge:
         return _too_large(training)
-    text = importer.normalize(form.text.data or "")
+    text = csv_upload.normalize(form.text.data or "")
     file_name = (form.file_name.data or "")[:200]
     identify_by, sha256 = form.identify_by.data or "", form.sha256.data or ""
     expected = _signature(training.id, identify_by, file_name, sha256, text)
@@ -185,7 +185,7 @@ def import_apply(training_id: int):
         db.session.rollback()
         return _page(training, result=refused.result, errors=[refused.message],
                      status=422 if refused.result.of("rejected") else 500)
-    except importer.FileRefused as refused:
+    except csv_upload.FileRefused as refused:
         db.session.rollback()
         return _page(training, errors=refused.messages, status=422)
     db.session.commit()
