@@ -67,6 +67,15 @@ SETTINGS: tuple[Setting, ...] = (
             'e.g. {"plan": "Plan", "strategy": "Strategi"}'),
     Setting("PORTAL_SIGNIN_MAX_FAILURES", "5", "failed sign-ins per username and address"),
     Setting("PORTAL_SIGNIN_WINDOW_MINUTES", "15", "... within this many minutes"),
+    Setting("PORTAL_SMTP_HOST", "", "SMTP server for reminders; empty = e-mail is off"),
+    Setting("PORTAL_SMTP_PORT", "25", "its port"),
+    Setting("PORTAL_SMTP_STARTTLS", "0", "1 = STARTTLS before signing in to the SMTP server"),
+    Setting("PORTAL_SMTP_USER", "", "SMTP user name; empty = no SMTP sign-in"),
+    Setting("PORTAL_SMTP_PASSWORD", "", "its password"),
+    Setting("PORTAL_SMTP_SENDER", "lis-portalen@localhost", "From address of reminders"),
+    Setting("PORTAL_SMTP_TIMEOUT", "30", "seconds before an SMTP call gives up"),
+    Setting("PORTAL_BASE_URL", "http://127.0.0.1:5000",
+            "the portal's address, for links in e-mail"),
 )
 
 
@@ -145,6 +154,14 @@ def from_environment() -> dict[str, Any]:
         "DOCUMENT_KINDS": load_document_kinds(env("PORTAL_DOCUMENT_KINDS")),
         "SIGNIN_MAX_FAILURES": int(env("PORTAL_SIGNIN_MAX_FAILURES")),
         "SIGNIN_WINDOW": timedelta(minutes=int(env("PORTAL_SIGNIN_WINDOW_MINUTES"))),
+        "SMTP_HOST": env("PORTAL_SMTP_HOST"),
+        "SMTP_PORT": int(env("PORTAL_SMTP_PORT")),
+        "SMTP_STARTTLS": _flag("PORTAL_SMTP_STARTTLS"),
+        "SMTP_USER": env("PORTAL_SMTP_USER"),
+        "SMTP_PASSWORD": env("PORTAL_SMTP_PASSWORD"),
+        "SMTP_SENDER": env("PORTAL_SMTP_SENDER"),
+        "SMTP_TIMEOUT": float(env("PORTAL_SMTP_TIMEOUT")),
+        "BASE_URL": env("PORTAL_BASE_URL").rstrip("/"),
     }
 
 

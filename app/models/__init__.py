@@ -19,6 +19,13 @@ from app.models.documents import (
     DocumentAdoption,
     DocumentVersion,
 )
+from app.models.follow_up import (
+    FollowUpSnapshot,
+    ManagementReview,
+    Reminder,
+    ReminderKind,
+    scope_key_of,
+)
 from app.models.organizations import Organization, OrganizationKind, OrgUnit
 from app.models.people import GrantSource, Person, PersonKind, PersonSource, Role, RoleGrant
 from app.models.sync import SyncChange, SyncLock, SyncRun, SyncStatus, SyncTrigger
@@ -54,10 +61,12 @@ __all__ = [
     "Document",
     "DocumentAdoption",
     "DocumentVersion",
+    "FollowUpSnapshot",
     "GrantSource",
     "InformationSystem",
     "ItemCheck",
     "LifecycleStatus",
+    "ManagementReview",
     "OrgUnit",
     "Organization",
     "OrganizationKind",
@@ -65,6 +74,8 @@ __all__ = [
     "PersonKind",
     "PersonSource",
     "ProofMethod",
+    "Reminder",
+    "ReminderKind",
     "Risk",
     "RiskAnalysis",
     "Role",
@@ -80,4 +91,5 @@ __all__ = [
     "SystemStatusChange",
     "Training",
     "TrainingCompletion",
+    "scope_key_of",
 ]

@@ -1,0 +1,51 @@
+"""How far the holders of this year's checklists have come, counted in SQL: items ticked
+(the latest check of each item says ticked) out of the items the period asks for."""
+
+from __future__ import annotations
+
+from sqlalchemy import Subquery, and_, func, or_, select
+
+from app.clock import today
+from app.models import ChecklistAssignment, ChecklistItem, ChecklistTemplate, ItemCheck
+
+
+def _in_period(period: int):
+    return and_(ChecklistItem.first_period <= period,
+                or_(ChecklistItem.retired_from_period.is_(None),
+                    ChecklistItem.retired_from_period > period))
+
+
+def per_assignment(period: int | None = None) -> Subquery:
+    """One row per held assignment of the period: assignment_id, assignee_id, role, total
+    (items the period asks for) and done (items whose latest check is a tick)."""
+    period = period or today().year
+    items = (select(ChecklistItem.template_id, func.count().label("n"))
+             .where(_in_period(period)).group_by(ChecklistItem.template_id).subquery())
+    latest = (select(func.max(ItemCheck.id).label("id"))
+              .join(ChecklistAssignment, ChecklistAssignment.id == ItemCheck.assignment_id)
+              .where(ChecklistAssignment.period == period)
+              .group_by(ItemCheck.assignment_id, ItemCheck.item_id).subquery())
+    ticked = (select(ItemCheck.assignment_id, func.count().label("n"))
+              .join(latest, latest.c.id == ItemCheck.id)
+              .join(ChecklistItem, ChecklistItem.id == ItemCheck.item_id)
+              .where(ItemCheck.checked.is_(True), _in_period(period))
+              .group_by(ItemCheck.assignment_id).subquery())
+    return (select(ChecklistAssignment.id.label("assignment_id"),
+                   ChecklistAssignment.assignee_id.label("assignee_id"),
+                   ChecklistTemplate.role.label("role"),
+                   items.c.n.label("total"),
+                   func.coalesce(ticked.c.n, 0).label("done"))
+            .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistAssignment.template_id)
+            .join(items, items.c.template_id == ChecklistAssignment.template_id)
+            .outerjoin(ticked, ticked.c.assignment_id == ChecklistAssignment.id)
+            .where(ChecklistAssignment.period == period,
+                   ChecklistAssignment.assignee_id.is_not(None))
+            .subquery())
+
+
+def per_person(period: int | None = None) -> Subquery:
+    """person_id, total and done summed over the checklists each person holds."""
+    rows = per_assignment(period)
+    return (select(rows.c.assignee_id.label("person_id"), func.sum(rows.c.total).label("total"),
+                   func.sum(rows.c.done).label("done"))
+            .group_by(rows.c.assignee_id).subquery())
