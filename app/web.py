@@ -7,7 +7,7 @@ from datetime import date, datetime
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Flask, abort, current_app, g, render_template
+from flask import Flask, abort, current_app, g, has_request_context, render_template
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user, login_required
 
@@ -24,7 +24,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def current_grants() -> list[tuple[Role, int | None]]:
     """Active grants of the signed-in person as (role, organization id), once per request."""
-    if not current_user.is_authenticated:
+    # Outside a request (an e-mail rendered by a CLI command) nobody is signed in.
+    if not has_request_context() or not current_user.is_authenticated:
         return []
     if "grants" not in g:
         from app.services import people
@@ -35,7 +36,7 @@ def current_grants() -> list[tuple[Role, int | None]]:
 
 def current_roles() -> set[Role]:
     """Roles of the signed-in person, computed once per request."""
-    if not current_user.is_authenticated:
+    if not has_request_context() or not current_user.is_authenticated:
         return set()
     if "roles" not in g:
         from app.services import people
