@@ -22,6 +22,7 @@ run: system-packages $(VENV)/.installed translations
 	$(VENV)/bin/flask --app wsgi demo-documents && \
 	$(VENV)/bin/flask --app wsgi demo-trainings && \
 	$(VENV)/bin/flask --app wsgi demo-checklists && \
+	$(VENV)/bin/flask --app wsgi demo-follow-up && \
 	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
 	  --access-logfile - wsgi:app
 

@@ -9,6 +9,8 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 
 from app import clock
+from app.commands.reminders import reminders_group
+from app.commands.snapshots import demo_follow_up_command, snapshots_group
 from app.extensions import db
 from app.services import DomainError, checklist_assignments, directory
 from ldap_sync import lock, sync
@@ -146,3 +148,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_documents_command)
     app.cli.add_command(demo_trainings_command)
     app.cli.add_command(demo_checklists_command)
+    app.cli.add_command(reminders_group)
+    app.cli.add_command(snapshots_group)
+    app.cli.add_command(demo_follow_up_command)

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
-from app.models import Organization, Person, PersonKind, Role, RoleGrant
+from app.models import Person, PersonKind, Role, RoleGrant
 from app.services import DomainError
 from app.text import swedish_sort_key
 
@@ -174,21 +174,6 @@ def demo_groups() -> list[DemoGroup]:
             groups[person.kind.value].append(person)
     return [DemoGroup(key, sorted(members, key=lambda p: swedish_sort_key(p.display_name)))
             for key, members in groups.items() if members]
-
-
-def organization_overview() -> list[tuple[Organization, dict[str, int]]]:
-    """Each organization with its number of active people per kind."""
-    from sqlalchemy import func
-
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for org_id, kind, n in db.session.execute(
-            select(Person.organization_id, Person.kind, func.count())
-            .where(Person.active.is_(True)).group_by(Person.organization_id, Person.kind)):
-        counts[org_id][kind.value] = n
-    orgs = db.session.scalars(select(Organization))
-    ordered = sorted(orgs, key=lambda o: (o.kind.value != "municipality",
-                                          swedish_sort_key(o.name)))
-    return [(org, counts.get(org.id, {})) for org in ordered]
 
 
 def set_locale(person: Person, locale: str) -> None:
