@@ -50,4 +50,11 @@
       if (h1) { h1.setAttribute("tabindex", "-1"); h1.focus(); }
     }
   });
+
+  // A form answered with a redirect (HX-Redirect) loads a whole new page with the outcome
+  // in the message region: start there, so the outcome is read and focus is not lost.
+  document.addEventListener("DOMContentLoaded", function () {
+    var first = document.querySelector("#messages .message");
+    if (first) { first.setAttribute("tabindex", "-1"); first.focus(); }
+  });
 })();
