@@ -1,6 +1,6 @@
 """The one source of 'now'. Times are stored as naive UTC, the same on SQLite and PostgreSQL."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 PORTAL_TIMEZONE = ZoneInfo("Europe/Stockholm")
@@ -19,3 +19,9 @@ def today() -> date:
 def local_time(moment: datetime) -> datetime:
     """A stored naive-UTC time in Swedish time."""
     return moment.replace(tzinfo=UTC).astimezone(PORTAL_TIMEZONE)
+
+
+def utc_start_of(day: date) -> datetime:
+    """The naive-UTC moment a Swedish day begins, to compare with stored times."""
+    return datetime.combine(day, time.min, tzinfo=PORTAL_TIMEZONE).astimezone(UTC).replace(
+        tzinfo=None)

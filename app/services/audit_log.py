@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from math import ceil
 from typing import Any
 
@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.clock import PORTAL_TIMEZONE, local_time, today
+from app.clock import local_time, today, utc_start_of
 from app.extensions import db
 from app.models import AuditEvent, Person
 from app.services import DomainError, audit
@@ -97,12 +97,6 @@ def parse_day(text: str) -> date:
         raise DomainError(_("Ange ett datum mellan år %(first)d och %(last)d.",
                             first=FIRST_YEAR, last=LAST_YEAR))
     return day
-
-
-def utc_start_of(day: date) -> datetime:
-    """Local midnight at the start of a Swedish day, as naive UTC like the stored times."""
-    return datetime.combine(day, time.min, tzinfo=PORTAL_TIMEZONE).astimezone(UTC) \
-        .replace(tzinfo=None)
 
 
 def _like_pattern(text: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import aliased
 
-from app.clock import PORTAL_TIMEZONE, local_time, today, utcnow
+from app.clock import local_time, today, utc_start_of, utcnow
 from app.extensions import db
 from app.models import Person, Reminder, ReminderKind
 from app.services import DomainError, Forbidden, audit, mail, requirements, unit_status
@@ -46,8 +46,7 @@ PERSONAL_KINDS = (ReminderKind.DIGEST, ReminderKind.MANUAL)
 def window_start(day: date, days: int) -> datetime:
     """The naive-UTC moment the interval that ends with Swedish `day` began: a reminder
     sent since then was sent within the last `days` days, today included."""
-    first = datetime.combine(day - timedelta(days=days - 1), time.min, tzinfo=PORTAL_TIMEZONE)
-    return first.astimezone(UTC).replace(tzinfo=None)
+    return utc_start_of(day - timedelta(days=days - 1))
 
 
 def _reminded_since(kinds: Iterable[ReminderKind], since: datetime) -> ColumnElement[bool]:

@@ -14,11 +14,11 @@ newcomer came in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, false, literal, or_, select
 
-from app.clock import PORTAL_TIMEZONE, local_time, today
+from app.clock import local_time, today, utc_start_of
 from app.extensions import db
 from app.models import Acknowledgement, Document, Person, Training, TrainingCompletion
 from app.services import acknowledgements, adoptions, completions, trainings
@@ -32,15 +32,9 @@ DOCUMENT = "document"
 TRAINING = "training"
 
 
-def _utc_start_of(day: date) -> datetime:
-    """The naive-UTC moment Swedish `day` begins: what `created_at` is compared with."""
-    return datetime.combine(day, time.min, tzinfo=PORTAL_TIMEZONE).astimezone(UTC).replace(
-        tzinfo=None)
-
-
 def _joined_before(day: date) -> ColumnElement[bool]:
     """The person came into the portal before `day` (or before it was recorded)."""
-    return or_(Person.created_at.is_(None), Person.created_at < _utc_start_of(day))
+    return or_(Person.created_at.is_(None), Person.created_at < utc_start_of(day))
 
 
 @dataclass(frozen=True)
