@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     get_profile(app.config["LDAP_PROFILE"], app.config.get("LDAP_ATTRIBUTES"))
     _relative_sqlite_to_root(app)
+    _postgres_options(app)
 
     if app.config["PROXY_FIX"]:
         n = app.config["PROXY_FIX"]
@@ -54,6 +55,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_cli(app)
     return app
+
+
+def _postgres_options(app: Flask) -> None:
+    """PostgreSQL: no JIT compilation. The follow-up's wide counting statements are
+    estimated far above jit_above_cost, and compiling them took ~5 s per call where running
+    them takes well under one (benchmarks/follow_up_view.py)."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("options", "-c jit=off")
 
 
 def _relative_sqlite_to_root(app: Flask) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from app import create_app
 from app.config import SETTINGS, load_json_object, load_level_labels
+from app.extensions import db
 
 ROOT_README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -70,3 +72,13 @@ def test_klassa_level_names_are_five_names_or_the_built_in_ones() -> None:
     for wrong in ('["Ingen", "Låg"]', '{"0": "Ingen"}', '["", "b", "c", "d", "e"]'):
         with pytest.raises(ValueError, match="five names"):
             load_level_labels(wrong)
+
+
+def test_postgresql_connections_run_without_jit(app):
+    """The follow-up's wide counting statements are far above PostgreSQL's JIT threshold;
+    compiling them took seconds per page (benchmarks/follow_up_view.py)."""
+    if db.engine.dialect.name == "postgresql":
+        assert db.session.execute(text("SHOW jit")).scalar() == "off"
+    else:
+        # SQLite gets no PostgreSQL connection options.
+        assert "connect_args" not in app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})

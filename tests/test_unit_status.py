@@ -256,6 +256,16 @@ def test_figures_per_person_kind_and_per_requirement(app, statuses):
     assert sum(f.people for f in per_root.values()) == 4
 
 
+def test_a_big_unit_is_counted_through_the_recursive_query_with_the_same_figures(
+        app, statuses, monkeypatch):
+    chief, found = statuses["chief"], statuses["requirements"]
+    by_ids = unit_status.figures_under(chief.id, found)
+    # Units above SMALL_UNIT people take the other path: it must count the same.
+    monkeypatch.setattr(unit_status, "SMALL_UNIT", 1)
+    assert unit_status.figures_under(chief.id, found) == by_ids
+    assert sum(f.people for f in by_ids[0].values()) == 4
+
+
 def test_search_by_name_only_not_done_and_by_status(app, statuses):
     chief, found = statuses["chief"].id, statuses["requirements"]
     assert names(unit_status.search(chief, found, "sigge").rows) == ["Sigge Sen"]

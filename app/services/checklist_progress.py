@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Subquery, and_, func, or_, select
+from sqlalchemy import Select, Subquery, and_, func, or_, select
 
 from app.clock import today
 from app.models import ChecklistAssignment, ChecklistItem, ChecklistTemplate, ItemCheck
@@ -15,15 +15,20 @@ def _in_period(period: int):
                     ChecklistItem.retired_from_period > period))
 
 
-def per_assignment(period: int | None = None) -> Subquery:
+def per_assignment(period: int | None = None, people: Select | None = None) -> Subquery:
     """One row per held assignment of the period: assignment_id, assignee_id, role, total
-    (items the period asks for) and done (items whose latest check is a tick)."""
+    (items the period asks for) and done (items whose latest check is a tick); only the
+    assignments of `people` (a select of person ids) when given, so a team's figures do
+    not count the whole group's checklists."""
     period = period or today().year
+    held = [ChecklistAssignment.period == period]
+    if people is not None:
+        held.append(ChecklistAssignment.assignee_id.in_(people))
     items = (select(ChecklistItem.template_id, func.count().label("n"))
              .where(_in_period(period)).group_by(ChecklistItem.template_id).subquery())
     latest = (select(func.max(ItemCheck.id).label("id"))
               .join(ChecklistAssignment, ChecklistAssignment.id == ItemCheck.assignment_id)
-              .where(ChecklistAssignment.period == period)
+              .where(*held)
               .group_by(ItemCheck.assignment_id, ItemCheck.item_id).subquery())
     ticked = (select(ItemCheck.assignment_id, func.count().label("n"))
               .join(latest, latest.c.id == ItemCheck.id)
@@ -38,14 +43,14 @@ def per_assignment(period: int | None = None) -> Subquery:
             .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistAssignment.template_id)
             .join(items, items.c.template_id == ChecklistAssignment.template_id)
             .outerjoin(ticked, ticked.c.assignment_id == ChecklistAssignment.id)
-            .where(ChecklistAssignment.period == period,
-                   ChecklistAssignment.assignee_id.is_not(None))
+            .where(*held, ChecklistAssignment.assignee_id.is_not(None))
             .subquery())
 
 
-def per_person(period: int | None = None) -> Subquery:
-    """person_id, total and done summed over the checklists each person holds."""
-    rows = per_assignment(period)
+def per_person(period: int | None = None, people: Select | None = None) -> Subquery:
+    """person_id, total and done summed over the checklists each person (of `people`)
+    holds."""
+    rows = per_assignment(period, people)
     return (select(rows.c.assignee_id.label("person_id"), func.sum(rows.c.total).label("total"),
                    func.sum(rows.c.done).label("done"))
             .group_by(rows.c.assignee_id).subquery())

@@ -25,10 +25,10 @@ from app.services.audience import UnitTree, kind_labels
 from app.services.audience_report import Tally
 from app.services.document_library import review_due_on
 from app.services.documents import version_headers
-from app.services.requirements import DOCUMENT, Requirement
+from app.services.requirements import Requirement
 from app.services.system_access import CoordinatorScope
 from app.services.system_register import Coverage, coverage, load_rows
-from app.services.unit_status import Figures
+from app.services.unit_status import Figures, figures_of, progress_sums
 from app.text import swedish_sort_key
 
 
@@ -89,31 +89,14 @@ class GroupStatus:
 def _people_figures(reqs: list[Requirement], scope: CoordinatorScope
                     ) -> list[tuple[int | None, int | None, str, Figures]]:
     """(organization, unit, kind, figures) for every combination that has people."""
-    inner_columns = [Person.organization_id, Person.unit_id, Person.kind]
-    for n, requirement in enumerate(reqs):
-        inner_columns.append(case((requirement.members, case((requirement.done, 2), else_=1)),
-                                  else_=0).label(f"r{n}"))
-    inner = select(*inner_columns).where(Person.active.is_(True))
+    query = (select(Person.organization_id, Person.unit_id, Person.kind, func.count(),
+                    *progress_sums(reqs))
+             .where(Person.active.is_(True))
+             .group_by(Person.organization_id, Person.unit_id, Person.kind))
     if not scope.everything:
-        inner = inner.where(Person.organization_id.in_(scope.organization_ids))
-    inner = inner.subquery()
-    columns = [inner.c.organization_id, inner.c.unit_id, inner.c.kind, func.count()]
-    for n in range(len(reqs)):
-        column = inner.c[f"r{n}"]
-        columns += [func.sum(case((column > 0, 1), else_=0)),
-                    func.sum(case((column == 2, 1), else_=0))]
-    found = []
-    for org_id, unit_id, kind, people, *counts in db.session.execute(
-            select(*columns).group_by(inner.c.organization_id, inner.c.unit_id, inner.c.kind)):
-        figures = Figures(people)
-        for n, requirement in enumerate(reqs):
-            tally = Tally(requirement.title, int(counts[2 * n] or 0), int(counts[2 * n + 1] or 0))
-            figures.per_requirement[requirement.key] = tally
-            into = figures.documents if requirement.kind == DOCUMENT else figures.trainings
-            into.total += tally.total
-            into.done += tally.done
-        found.append((org_id, unit_id, PersonKind(kind).value, figures))
-    return found
+        query = query.where(Person.organization_id.in_(scope.organization_ids))
+    return [(org_id, unit_id, PersonKind(kind).value, figures_of(people, sums, reqs))
+            for org_id, unit_id, kind, people, *sums in db.session.execute(query)]
 
 
 def _top_unit(tree: UnitTree, unit_id: int) -> int:

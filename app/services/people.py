@@ -15,13 +15,16 @@ from app.models import Person, PersonKind, Role, RoleGrant
 from app.services import DomainError
 from app.text import swedish_sort_key
 
+# One alias for every call: making a new one each time showed in the follow-up's profiles.
+_REPORT = aliased(Person, name="report")
+
 
 def role_conditions(person_id: Any) -> dict[Role, ColumnElement[bool]]:
     """The facts that make someone a manager, system owner or system administrator, as SQL
     conditions on `person_id` (a value or a correlated column such as Person.id)."""
     from app.models.systems import InformationSystem, LifecycleStatus, SystemAdministrator
 
-    report = aliased(Person)
+    report = _REPORT
     live = InformationSystem.status != LifecycleStatus.RETIRED
     return {
         Role.MANAGER: exists().where(report.manager_id == person_id, report.active.is_(True)),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import ColumnElement, and_, case, false, literal, or_, select
 
@@ -54,9 +55,15 @@ class Requirement:
     def key(self) -> str:
         return f"{self.kind}-{self.id}"
 
-    @property
+    # Built once per requirement: a page puts the same condition into several statements,
+    # and building it (roles included) costs more than one would think.
+    @cached_property
     def members(self) -> ColumnElement[bool]:
         return self.audience.condition()
+
+    @cached_property
+    def overdue(self) -> ColumnElement[bool]:
+        return self.due_before(today())
 
     def due_before(self, day: date) -> ColumnElement[bool]:
         """Asked, not done, and due before `day` (`today()` for overdue)."""
@@ -77,9 +84,9 @@ class Requirement:
 
     def status(self, day: date | None = None) -> ColumnElement:
         """'done', 'overdue', 'open' or NULL (not asked) for each person, as one column."""
+        late = self.overdue if day is None else self.due_before(day)
         return case((~self.members, None), (self.done, literal("done")),
-                    (self.due_before(day or today()), literal("overdue")),
-                    else_=literal("open"))
+                    (late, literal("overdue")), else_=literal("open"))
 
     def due_on(self, organization_id: int | None, unit_id: int | None,
                created_at: datetime | None) -> date:
