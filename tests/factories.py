@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 import ldif as ldif_module
 
-from app.clock import utcnow
+from app.clock import today, utcnow
 from app.extensions import db
 from app.models import (
     ActionPlanItem,
@@ -28,12 +28,15 @@ from app.models import (
     Person,
     PersonKind,
     PersonSource,
+    ProofMethod,
     Risk,
     RiskAnalysis,
     Role,
     RoleGrant,
     SystemAdministrator,
+    Training,
 )
+from app.services.trainings import period_label
 
 _numbers = itertools.count(1)
 
@@ -300,3 +303,25 @@ def publish_version(document: Document, body: str, *, number: str,
     db.session.flush()
     db.session.refresh(document)
     return version
+
+
+def create_training(title: str = "Informationssäkerhet för alla", *,
+                    organization: Organization, audience: dict | None = None,
+                    proof: ProofMethod = ProofMethod.BOTH, starts_on: date | None = None,
+                    ends_on: date | None = None, due_on: date | None = None,
+                    description: str = "", link: str = "") -> Training:
+    """A training written directly (no audit event): by default for everyone in the
+    organization, in a period running now, due in two months."""
+    starts_on = starts_on or today() - timedelta(days=200)
+    ends_on = ends_on or today() + timedelta(days=165)
+    now = utcnow()
+    training = Training(
+        title=title, description=description, link=link, organization_id=organization.id,
+        period_starts_on=starts_on, period_ends_on=ends_on,
+        period_label=period_label(starts_on, ends_on),
+        due_on=due_on or today() + timedelta(days=60),
+        audience=audience if audience is not None else {"organization_ids": [organization.id]},
+        proof=proof, created_at=now, updated_at=now)
+    db.session.add(training)
+    db.session.flush()
+    return training

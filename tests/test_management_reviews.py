@@ -24,14 +24,12 @@ from app.models import (
     OrganizationKind,
     Person,
     PersonKind,
-    ProofMethod,
     Role,
     Training,
     TrainingCompletion,
 )
 from app.services import group_status
 from app.services.system_access import CoordinatorScope
-from app.services.trainings import period_label
 from tests.factories import (
     create_action_item,
     create_classification,
@@ -40,6 +38,7 @@ from tests.factories import (
     create_person,
     create_risk_analysis,
     create_system,
+    create_training,
     create_unit,
     grant,
 )
@@ -117,18 +116,10 @@ class Group:
         self._clients: dict[int, FlaskClient] = {}
 
     def _training(self, organizations: list[Organization]) -> Training:
-        starts_on, ends_on = today() - timedelta(days=100), today() + timedelta(days=100)
-        now = utcnow()
-        training = Training(
-            title="Informationssäkerhet för alla", description="", link="",
-            organization_id=self.municipality.id, period_starts_on=starts_on,
-            period_ends_on=ends_on, period_label=period_label(starts_on, ends_on),
-            due_on=today() + timedelta(days=60),
+        return create_training(
+            organization=self.municipality,
             audience={"organization_ids": [o.id for o in organizations]},
-            proof=ProofMethod.BOTH, created_at=now, updated_at=now)
-        db.session.add(training)
-        db.session.flush()
-        return training
+            starts_on=today() - timedelta(days=100), ends_on=today() + timedelta(days=100))
 
     def complete(self, person: Person) -> None:
         db.session.add(TrainingCompletion(

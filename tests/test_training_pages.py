@@ -34,7 +34,7 @@ from app.models import (
     TrainingCompletion,
 )
 from app.services.audience import AudienceRule
-from app.services.trainings import period_label
+from tests import factories
 from tests.factories import (
     create_organization,
     create_person,
@@ -140,26 +140,10 @@ def training_count() -> int:
 
 
 def create_training(title: str = "Informationssäkerhet för alla", *,
-                    organization: Organization, audience: dict | None = None,
-                    proof: ProofMethod = ProofMethod.BOTH, starts_on: date | None = None,
-                    ends_on: date | None = None, due_on: date | None = None,
                     description: str = DESCRIPTION,
-                    link: str = "https://lar.exempelby.se/kurs/infosak") -> Training:
-    """A training written directly (no audit event): by default for everyone in the
-    organization, in a period running now, due in two months."""
-    starts_on = starts_on or today() - timedelta(days=200)
-    ends_on = ends_on or today() + timedelta(days=165)
-    now = utcnow()
-    training = Training(
-        title=title, description=description, link=link, organization_id=organization.id,
-        period_starts_on=starts_on, period_ends_on=ends_on,
-        period_label=period_label(starts_on, ends_on),
-        due_on=due_on or today() + timedelta(days=60),
-        audience=audience if audience is not None else {"organization_ids": [organization.id]},
-        proof=proof, created_at=now, updated_at=now)
-    db.session.add(training)
-    db.session.flush()
-    return training
+                    link: str = "https://lar.exempelby.se/kurs/infosak", **kwargs) -> Training:
+    """The factory's training, with this file's description and link."""
+    return factories.create_training(title, description=description, link=link, **kwargs)
 
 
 def completed(training: Training, person: Person, on: date | None = None, *,

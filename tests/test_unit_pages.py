@@ -22,9 +22,7 @@ from app.models import (
     ChecklistAssignment,
     Person,
     PersonKind,
-    ProofMethod,
     Role,
-    Training,
 )
 from app.services import (
     acknowledgements,
@@ -33,8 +31,13 @@ from app.services import (
     completions,
     exports,
 )
-from app.services.trainings import period_label
-from tests.factories import create_document, create_organization, create_person, create_unit
+from tests.factories import (
+    create_document,
+    create_organization,
+    create_person,
+    create_training,
+    create_unit,
+)
 from tests.helpers import browser, html_of, post, visible
 from tests.smtp_server import smtp_server
 
@@ -42,22 +45,6 @@ FRAGMENT = {"HX-Request": "true"}
 LONG_AGO = datetime(2020, 1, 1, 8, 0)
 FORMULA = '=HYPERLINK("x")'
 EMPLOYEE = {Role.EMPLOYEE}
-
-
-def create_training(title: str, organization, *, due_in_days: int) -> Training:
-    """A training of a period running now, for everyone in the organization."""
-    starts_on, ends_on = today() - timedelta(days=200), today() + timedelta(days=165)
-    now = utcnow()
-    training = Training(
-        title=title, description="", link="", organization_id=organization.id,
-        period_starts_on=starts_on, period_ends_on=ends_on,
-        period_label=period_label(starts_on, ends_on),
-        due_on=today() + timedelta(days=due_in_days),
-        audience={"organization_ids": [organization.id]}, proof=ProofMethod.BOTH,
-        created_at=now, updated_at=now)
-    db.session.add(training)
-    db.session.flush()
-    return training
 
 
 @pytest.fixture
@@ -86,7 +73,8 @@ def unit() -> dict[str, Person]:
         person.created_at = LONG_AGO
     document = create_document("Informationssäkerhetspolicy", organization=org,
                                published_at=utcnow() - timedelta(days=100))
-    training = create_training("Grundkurs i informationssäkerhet", org, due_in_days=-10)
+    training = create_training("Grundkurs i informationssäkerhet", organization=org,
+                               due_on=today() - timedelta(days=10))
     acknowledgements.acknowledge(ake, EMPLOYEE, document, document.versions[0].id)
     completions.confirm_self(ake, EMPLOYEE, training, today() - timedelta(days=20))
     db.session.commit()

@@ -19,9 +19,7 @@ from app.models import (
     ChecklistTemplate,
     Person,
     PersonKind,
-    ProofMethod,
     Role,
-    Training,
 )
 from app.services import (
     Forbidden,
@@ -32,27 +30,10 @@ from app.services import (
     requirements,
     unit_status,
 )
-from app.services.trainings import period_label
-from tests.factories import create_document, create_organization, create_person
+from tests.factories import create_document, create_organization, create_person, create_training
 
 LONG_AGO = datetime(2020, 1, 1, 8, 0)
 EMPLOYEE = {Role.EMPLOYEE}
-
-
-def create_training(title: str, organization, *, due_in_days: int) -> Training:
-    """A training of a period running now, for everyone in the organization."""
-    starts_on, ends_on = today() - timedelta(days=200), today() + timedelta(days=165)
-    now = utcnow()
-    training = Training(
-        title=title, description="", link="", organization_id=organization.id,
-        period_starts_on=starts_on, period_ends_on=ends_on,
-        period_label=period_label(starts_on, ends_on),
-        due_on=today() + timedelta(days=due_in_days),
-        audience={"organization_ids": [organization.id]}, proof=ProofMethod.BOTH,
-        created_at=now, updated_at=now)
-    db.session.add(training)
-    db.session.flush()
-    return training
 
 
 def joined_long_ago(*people: Person) -> None:
@@ -217,7 +198,7 @@ def statuses():
     joined_long_ago(chief, done, late, away)
     document = create_document("Informationssäkerhetspolicy", organization=org,
                                published_at=utcnow() - timedelta(days=100))
-    training = create_training("Grundkurs", org, due_in_days=-10)
+    training = create_training("Grundkurs", organization=org, due_on=today() - timedelta(days=10))
     acknowledgements.acknowledge(done, EMPLOYEE, document, document.versions[0].id)
     completions.confirm_self(done, EMPLOYEE, training, today() - timedelta(days=20))
     db.session.flush()
@@ -293,7 +274,7 @@ def test_search_finds_names_whatever_the_case_and_accents(app, unit):
 def test_the_unit_needs_the_same_number_of_queries_for_3_or_30_people(app, count_queries):
     org = create_organization()
     create_document("Policy", organization=org, published_at=utcnow() - timedelta(days=100))
-    create_training("Grundkurs", org, due_in_days=-10)
+    create_training("Grundkurs", organization=org, due_on=today() - timedelta(days=10))
     chief = create_person("chef", organization=org)
 
     def team(size: int, prefix: str) -> None:
