@@ -519,6 +519,17 @@ def test_coordination_and_a_list_behind_a_figure_pass_axe(follow_up_portal: Foll
     page.get_by_role("link", name="Visa alla som det gäller").click()
     expect(heading).to_have_text("Personer")
     expect(page.locator("#people-count")).to_have_text(_listed(asked))
+
+    # The system owners' checklists behind their figure, least done first.
+    page.go_back()
+    page.go_back()
+    expect(heading).to_have_text("Samordning")
+    page.get_by_role("table", name=re.compile(r"^Årets checklistor")).get_by_role(
+        "link", name="– Systemägare: avbockade punkter", exact=False).click()
+    expect(heading).to_have_text("Checklistor: Systemägare")
+    held = page.get_by_role("table", name=re.compile(r"^\d+ checklistor$"))
+    expect(held.locator("tbody tr").first).to_be_visible()
+    violations["/samordning/checklistor/system_owner"] = _axe_violations(page)
     assert problems == [], "\n".join(problems)
 
     # A coordinator for one company sees that company only.

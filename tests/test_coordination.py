@@ -23,6 +23,9 @@ from app.extensions import db
 from app.models import (
     Acknowledgement,
     AuditEvent,
+    ChecklistAssignment,
+    ChecklistRole,
+    ChecklistTemplate,
     CompletionSource,
     Document,
     Organization,
@@ -35,6 +38,7 @@ from app.models import (
     Training,
     TrainingCompletion,
 )
+from app.services import checklist_assignments, checklists
 from tests.factories import (
     create_action_item,
     create_classification,
@@ -407,6 +411,75 @@ def test_a_requirement_that_does_not_apply_is_not_found(group):
     assert client.get("/samordning/personer?krav=document-99999").status_code == 404
     assert client.get("/samordning/personer?kategori=robot").status_code == 404
     assert client.get("/samordning/personer?sektor=abc").status_code == 404
+
+
+# -- the checklists behind a role's figure ------------------------------------------------
+CHECKLISTS_TABLE = ("Årets checklistor: hur många, hur många helt klara och andelen "
+                    "avbockade punkter")
+
+
+def tick_one(person: Person, role: ChecklistRole) -> None:
+    """The person ticks the first item of their checklist of the role this year."""
+    assignment = db.session.scalars(select(ChecklistAssignment).join(ChecklistTemplate).where(
+        ChecklistTemplate.role == role, ChecklistAssignment.assignee_id == person.id,
+        ChecklistAssignment.period == today().year)).first()
+    item = next(i for i in sorted(assignment.template.items, key=lambda i: i.position)
+                if i.in_period(today().year) and not i.requires_note)
+    checklists.set_checked(person, checklists.access_of(person, None, assignment), assignment,
+                           item, True)
+
+
+def test_a_roles_checklist_figure_leads_to_its_checklists_least_done_first(group):
+    create_system("Elevregister", organization=group.municipality, owner=group.david)
+    create_system("Elnät", organization=group.company, owner=group.fredrik)
+    checklist_assignments.generate()
+    tick_one(group.anna, ChecklistRole.SYSTEM_OWNER)
+    db.session.commit()
+    client = group.as_(group.sam)
+    page = client.get("/samordning/")
+    href = link_in(page, CHECKLISTS_TABLE, "Systemägare", 0)
+    assert href == "/samordning/checklistor/system_owner"
+
+    response = client.get(href)
+    assert response.status_code == 200
+    rows = rows_of(response, "3 checklistor")
+    # Nothing ticked comes first (by name), Anna's one ticked item last.
+    assert [row.split(" ")[0:2] for row in rows] == [
+        ["David", "Dahl"], ["Fredrik", "Frost"], ["Anna", "Andersson"]]
+    assert "Journalsystem" in rows[2] and "1 av" in rows[2]
+    assert "Elnät" in rows[1] and "0 %" in rows[1]
+    assert 'href="/checklista/' in html_of(response)
+
+
+def test_a_company_coordinator_sees_only_their_companys_checklists(group):
+    create_system("Elnät", organization=group.company, owner=group.fredrik)
+    checklist_assignments.generate()
+    db.session.commit()
+    client = group.as_(group.fredrik)
+    rows = rows_of(client.get("/samordning/checklistor/system_owner"), "1 checklista")
+    assert len(rows) == 1 and rows[0].startswith("Fredrik Frost")
+    assert client.get(f"/samordning/checklistor/system_owner?organisation="
+                      f"{group.municipality.id}").status_code == 403
+    assert client.get("/samordning/checklistor/robot").status_code == 404
+    assert group.as_(group.anna).get("/samordning/checklistor/system_owner").status_code == 403
+
+
+def test_the_checklists_of_a_role_need_the_same_queries_for_1_or_5_holders(group,
+                                                                           count_queries):
+    checklist_assignments.generate()
+    db.session.commit()
+    client = group.as_(group.sam)
+    path = "/samordning/checklistor/system_owner"
+    assert client.get(path).status_code == 200
+    with count_queries() as one:
+        assert client.get(path).status_code == 200
+    for n, owner in enumerate((group.bo, group.cecilia, group.david, group.eva)):
+        create_system(f"System {n}", organization=group.municipality, owner=owner)
+    checklist_assignments.generate()
+    db.session.commit()
+    with count_queries() as five:
+        assert len(rows_of(client.get(path), "5 checklistor")) == 5
+    assert five.count == one.count
 
 
 # -- the list's limit and CSV -------------------------------------------------------------

@@ -114,7 +114,7 @@ class ChecklistView:
         return round(100 * self.done / len(self.items)) if self.items else 100
 
 
-def _subject_names(assignments: list[ChecklistAssignment]) -> dict[tuple, str]:
+def subject_names(assignments: list[ChecklistAssignment]) -> dict[tuple, str]:
     systems = [a.subject_id for a in assignments if a.subject_type == SubjectType.SYSTEM]
     people = [a.subject_id for a in assignments if a.subject_type == SubjectType.PERSON]
     names: dict[tuple, str] = {}
@@ -139,7 +139,7 @@ def views(assignments: list[ChecklistAssignment]) -> list[ChecklistView]:
     for check in db.session.scalars(select(ItemCheck).options(joinedload(ItemCheck.by)).where(
             ItemCheck.assignment_id.in_([a.id for a in assignments])).order_by(ItemCheck.id)):
         latest[(check.assignment_id, check.item_id)] = check
-    names = _subject_names(assignments)
+    names = subject_names(assignments)
     result = []
     for assignment in assignments:
         items = sorted((i for i in templates[assignment.template_id].items

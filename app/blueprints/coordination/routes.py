@@ -8,7 +8,14 @@ from flask_login import current_user
 from app.clock import today
 from app.extensions import db
 from app.models import Role
-from app.services import audit, charts, coordination, unit_status
+from app.services import (
+    audit,
+    charts,
+    coordination,
+    group_status,
+    role_checklists,
+    unit_status,
+)
 from app.services.audience import kind_labels
 from app.web import coordinator_scope, render, require_role
 
@@ -66,6 +73,16 @@ def people_csv():
     response.headers["Content-Disposition"] = (
         f'attachment; filename="personer-{today().isoformat()}.csv"')
     return response
+
+
+@bp.get("/checklistor/<role>")
+@require_role(Role.COORDINATOR)
+def checklists(role: str):
+    """The checklists of one role behind the group view's figure, least done first."""
+    view, organization = coordination.narrowed(coordinator_scope(), _organization_arg())
+    held = role_checklists.of_role(view, role)
+    return render("coordination/checklists.html", held=held, organization=organization,
+                  role_label=group_status.checklist_role_labels()[role], bar=charts.share_bar)
 
 
 def _args(listing: coordination.PeopleListing) -> dict[str, str]:
