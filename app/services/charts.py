@@ -16,6 +16,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from app.services.audience_report import Tally
+
 FILL = "#00507a"
 OUTLINE = "#6b7580"
 TRACK = "#ffffff"
@@ -55,8 +57,8 @@ def bar(percent: float | None, label: str) -> Markup:
 
 
 def percent(done: int, total: int) -> int:
-    """Done out of total in whole percent, rounded as everywhere in the portal (Tally)."""
-    return round(100 * done / total) if total else 0
+    """Done out of total in whole percent, rounded as everywhere in the portal."""
+    return Tally("", total, done).percent
 
 
 def share_bar(done: int, total: int) -> Markup:

@@ -3,16 +3,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, Subquery, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, func, or_, select
 
 from app.clock import today
 from app.models import ChecklistAssignment, ChecklistItem, ChecklistTemplate, ItemCheck
 
 
-def _in_period(period: int):
+def in_period(period: int) -> ColumnElement[bool]:
+    """SQL condition on ChecklistItem: the period asks for the item."""
     return and_(ChecklistItem.first_period <= period,
                 or_(ChecklistItem.retired_from_period.is_(None),
                     ChecklistItem.retired_from_period > period))
+
+
+def latest_checks(*held: ColumnElement[bool]) -> Subquery:
+    """(assignment_id, item_id, id): the latest check of each item of the assignments that
+    `held` picks — the one that says whether the item is ticked now."""
+    return (select(ItemCheck.assignment_id, ItemCheck.item_id,
+                   func.max(ItemCheck.id).label("id"))
+            .join(ChecklistAssignment, ChecklistAssignment.id == ItemCheck.assignment_id)
+            .where(*held).group_by(ItemCheck.assignment_id, ItemCheck.item_id).subquery())
 
 
 def per_assignment(period: int | None = None, people: Select | None = None) -> Subquery:
@@ -25,15 +35,12 @@ def per_assignment(period: int | None = None, people: Select | None = None) -> S
     if people is not None:
         held.append(ChecklistAssignment.assignee_id.in_(people))
     items = (select(ChecklistItem.template_id, func.count().label("n"))
-             .where(_in_period(period)).group_by(ChecklistItem.template_id).subquery())
-    latest = (select(func.max(ItemCheck.id).label("id"))
-              .join(ChecklistAssignment, ChecklistAssignment.id == ItemCheck.assignment_id)
-              .where(*held)
-              .group_by(ItemCheck.assignment_id, ItemCheck.item_id).subquery())
+             .where(in_period(period)).group_by(ChecklistItem.template_id).subquery())
+    latest = latest_checks(*held)
     ticked = (select(ItemCheck.assignment_id, func.count().label("n"))
               .join(latest, latest.c.id == ItemCheck.id)
               .join(ChecklistItem, ChecklistItem.id == ItemCheck.item_id)
-              .where(ItemCheck.checked.is_(True), _in_period(period))
+              .where(ItemCheck.checked.is_(True), in_period(period))
               .group_by(ItemCheck.assignment_id).subquery())
     return (select(ChecklistAssignment.id.label("assignment_id"),
                    ChecklistAssignment.assignee_id.label("assignee_id"),

@@ -6,15 +6,13 @@ requirement, in a constant number of queries however many people there are.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, false, or_, select
 
-from app.clock import today
 from app.extensions import db
-from app.models import LifecycleStatus, Organization, OrgUnit, Person, PersonKind
+from app.models import Organization, OrgUnit, Person, PersonKind
 
 # The unit_status helpers are the manager page's; the coordinator's list shows the same
 # matrix, so it builds its rows the same way.
@@ -34,7 +32,6 @@ from app.services.group_status import GroupStatus
 from app.services.requirements import DOCUMENT, TRAINING, Requirement
 from app.services.snapshots import Series
 from app.services.system_access import CoordinatorScope
-from app.services.system_register import load_rows
 from app.services.unit_status import LIST_LIMIT, PersonRow, open_condition
 from app.text import swedish_sort_key
 
@@ -53,7 +50,7 @@ def narrowed(scope: CoordinatorScope, organization_id: int | None
     organization = db.session.get(Organization, organization_id)
     if organization is None:
         raise NotFound(_("Organisationen finns inte."))
-    return CoordinatorScope(False, frozenset({organization.id})), organization
+    return CoordinatorScope.of(organization.id), organization
 
 
 @dataclass
@@ -66,7 +63,6 @@ class Overview:
     whole_group: bool  # and the page shows all of it
     organizations: list[Organization]
     organization_ids: dict[str, int]
-    overdue_actions: dict[str, int]
     trend: list[Series]
 
 
@@ -78,12 +74,8 @@ def overview(scope: CoordinatorScope, organization_id: int | None = None) -> Ove
     view, organization = narrowed(scope, organization_id)
     status = group_status.build(view)
     organizations = [o for o in roles.organizations() if scope.covers(o.id)]
-    overdue: Counter[str] = Counter()
-    for row in load_rows(today(), view):
-        if row.status != LifecycleStatus.RETIRED:
-            overdue[row.organization] += row.overdue_actions
     return Overview(status, organization, scope.everything, view.everything, organizations,
-                    {o.name: o.id for o in organizations}, dict(overdue),
+                    {o.name: o.id for o in organizations},
                     snapshots.trend(view, current=group_status.as_figures(status)))
 
 

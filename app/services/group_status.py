@@ -18,7 +18,7 @@ from sqlalchemy import case, func, select
 
 from app.clock import today
 from app.extensions import db
-from app.models import ChecklistRole, Organization, OrgUnit, Person, PersonKind
+from app.models import ChecklistRole, Document, Organization, OrgUnit, Person, PersonKind
 from app.services import checklist_progress, requirements
 from app.services.acknowledgements import Chain
 from app.services.audience import UnitTree, kind_labels
@@ -81,8 +81,6 @@ class GroupStatus:
     roles: list[RoleProgress]
     systems: Coverage
     systems_per_organization: list[Coverage]
-    overdue_actions: int
-    open_actions: int
     reviews_due: list[ReviewDue]
 
 
@@ -155,8 +153,6 @@ def checklist_roles(scope: CoordinatorScope) -> list[RoleProgress]:
 
 def reviews_due(scope: CoordinatorScope, day: date | None = None) -> list[ReviewDue]:
     """Documents in force, of organizations in scope, whose review date has passed."""
-    from app.models import Document
-
     day = day or today()
     query = select(Document).where(Document.withdrawn_at.is_(None))
     if not scope.everything:
@@ -185,12 +181,9 @@ def build(scope: CoordinatorScope) -> GroupStatus:
     reqs = [r for r in reqs if total.per_requirement.get(r.key, Tally("")).total]
     labels = kind_labels()
     kinds = [(kind, label, per_kind[kind]) for kind, label in labels.items() if kind in per_kind]
-    systems = load_rows(today(), scope)
-    group, per_org = coverage(systems, _("Koncernen"))
-    live = [s for s in systems if s.status.value != "retired"]
+    group, per_org = coverage(load_rows(today(), scope), _("Koncernen"))
     return GroupStatus(reqs, total, _places(rows, scope), kinds, checklist_roles(scope), group,
-                       per_org, sum(s.overdue_actions for s in live),
-                       sum(s.open_actions for s in live), reviews_due(scope))
+                       per_org, reviews_due(scope))
 
 
 def as_figures(status: GroupStatus) -> dict[str, Any]:
@@ -218,7 +211,8 @@ def as_figures(status: GroupStatus) -> dict[str, Any]:
         "systems": {key: getattr(status.systems, key) for key in (
             "systems", "in_use", "classified", "approved", "with_action_plan", "risk_analysed",
             "welfare_technology", "welfare_risk_analysed", "missing_owner", "review_overdue")},
-        "actions": {"open": status.open_actions, "overdue": status.overdue_actions},
+        "actions": {"open": status.systems.open_actions,
+                    "overdue": status.systems.overdue_actions},
         "reviews_due": [{"title": r.title, "due_on": r.due_on.isoformat()}
                         for r in status.reviews_due],
     }

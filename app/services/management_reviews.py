@@ -53,9 +53,7 @@ def _text_labels() -> dict[str, str]:
 
 def figure_scope(review: ManagementReview) -> CoordinatorScope:
     """The scope the review's figures are computed over (not the viewer's)."""
-    if review.organization_id is None:
-        return CoordinatorScope(True, frozenset())
-    return CoordinatorScope(False, frozenset({review.organization_id}))
+    return CoordinatorScope.of(review.organization_id)
 
 
 def may_see(scope: CoordinatorScope, organization_id: int | None) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import CTE, ColumnElement, exists, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from app.extensions import db
@@ -27,7 +27,10 @@ def role_conditions(person_id: Any) -> dict[Role, ColumnElement[bool]]:
     report = _REPORT
     live = InformationSystem.status != LifecycleStatus.RETIRED
     return {
-        Role.MANAGER: exists().where(report.manager_id == person_id, report.active.is_(True)),
+        # Someone else reports to them: a manager who is only their own manager manages
+        # nobody.
+        Role.MANAGER: exists().where(report.manager_id == person_id, report.active.is_(True),
+                                     report.id != person_id),
         Role.SYSTEM_OWNER: exists().where(InformationSystem.owner_id == person_id, live),
         Role.SYSTEM_ADMINISTRATOR: exists().where(
             SystemAdministrator.person_id == person_id,
@@ -108,20 +111,22 @@ def with_details(person_id: int) -> Person | None:
     ).where(Person.id == person_id))
 
 
+def subtree(manager_id: int) -> CTE:
+    """(id, root): everyone reporting to the manager, directly or indirectly, and the
+    direct report they are under. UNION (not UNION ALL) drops rows already found, so a
+    loop in the directory's reporting lines ends instead of running forever."""
+    # Not the manager themself when they are their own manager: their reports would come
+    # twice, once under themselves and once as their own root.
+    below = (select(Person.id.label("id"), Person.id.label("root"))
+             .where(Person.manager_id == manager_id, Person.id != manager_id)
+             .cte("subtree", recursive=True))
+    report = aliased(Person)
+    return below.union(select(report.id, below.c.root).where(report.manager_id == below.c.id))
+
+
 def reporting_to(manager: Person) -> ColumnElement[bool]:
     """SQL condition on Person: reports to the manager, directly or indirectly."""
-    chain = select(Person.id).where(Person.manager_id == manager.id).cte(recursive=True)
-    below = aliased(Person)
-    chain = chain.union(select(below.id).where(below.manager_id == chain.c.id))
-    return Person.id.in_(select(chain.c.id))
-
-
-def reports_of(manager: Person) -> list[Person]:
-    """Active people reporting to the manager, directly or indirectly, in Swedish order."""
-    people = db.session.scalars(select(Person).options(
-        joinedload(Person.unit), joinedload(Person.manager)
-    ).where(reporting_to(manager), Person.active.is_(True)))
-    return sorted(people, key=lambda p: swedish_sort_key(p.display_name))
+    return Person.id.in_(select(subtree(manager.id).c.id))
 
 
 @dataclass

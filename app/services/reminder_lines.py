@@ -23,6 +23,7 @@ from app.models import (
     Person,
     SubjectType,
 )
+from app.services import checklist_progress
 from app.services.requirements import DOCUMENT, TRAINING, Requirement
 
 CHECKLIST = "checklist"
@@ -97,12 +98,6 @@ def requirement_lines(requirements: list[Requirement], day: date, horizon: date 
     return found
 
 
-def _in_period(period: int) -> ColumnElement[bool]:
-    return and_(ChecklistItem.first_period <= period,
-                or_(ChecklistItem.retired_from_period.is_(None),
-                    ChecklistItem.retired_from_period > period))
-
-
 def _last_day(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -115,11 +110,7 @@ def checklist_lines(day: date, *where: ColumnElement[bool]) -> dict[int, Holder]
     too, but the holder is the one who answers for it.
     """
     period = day.year
-    latest = (select(ItemCheck.assignment_id, ItemCheck.item_id,
-                     func.max(ItemCheck.id).label("id"))
-              .join(ChecklistAssignment, ChecklistAssignment.id == ItemCheck.assignment_id)
-              .where(ChecklistAssignment.period == period)
-              .group_by(ItemCheck.assignment_id, ItemCheck.item_id).subquery())
+    latest = checklist_progress.latest_checks(ChecklistAssignment.period == period)
     last = aliased(ItemCheck)
     subject = aliased(Person)
     query = (select(Person.id, Person.display_name, Person.mail, Person.active,
@@ -138,7 +129,7 @@ def checklist_lines(day: date, *where: ColumnElement[bool]) -> dict[int, Holder]
                  InformationSystem.id == ChecklistAssignment.subject_id))
              .outerjoin(subject, and_(ChecklistAssignment.subject_type == SubjectType.PERSON,
                                       subject.id == ChecklistAssignment.subject_id))
-             .where(ChecklistAssignment.period == period, _in_period(period),
+             .where(ChecklistAssignment.period == period, checklist_progress.in_period(period),
                     ChecklistItem.due_month.is_not(None), ChecklistItem.due_month <= day.month,
                     or_(last.id.is_(None), last.checked.is_(False)), *where))
     found: dict[int, Holder] = {}

@@ -20,12 +20,12 @@ from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, exists, or_, select
-from sqlalchemy.orm import aliased
 
 from app.clock import local_time, today, utc_start_of, utcnow
 from app.extensions import db
-from app.models import Person, Reminder, ReminderKind
-from app.services import DomainError, Forbidden, audit, mail, requirements, unit_status
+from app.models import Person, Reminder, ReminderKind, Role
+from app.services import DomainError, Forbidden, audit, mail, people, requirements
+from app.services.people import subtree
 from app.services.reminder_lines import (
     Gap,
     Holder,
@@ -126,11 +126,8 @@ def _unit_plan(requirement_list: list[requirements.Requirement], day: date,
     gaps = unit_gaps(requirement_list, day)
     if not gaps:
         return
-    report = aliased(Person)
     managers = db.session.execute(select(Person.id, Person.display_name, Person.mail).where(
-        Person.active.is_(True),
-        exists().where(report.manager_id == Person.id, report.active.is_(True),
-                       report.id != Person.id),
+        Person.active.is_(True), people.role_conditions(Person.id)[Role.MANAGER],
         ~_reminded_since([ReminderKind.UNIT_DIGEST], window_start(day, UNIT_INTERVAL_DAYS)))
     ).tuples().all()
     for manager_id, name, address in sorted(managers, key=lambda m: swedish_sort_key(m[1])):
@@ -141,15 +138,15 @@ def _unit_plan(requirement_list: list[requirements.Requirement], day: date,
             result.no_address.append(name)
             continue
         below.sort(key=lambda g: (-g.people, swedish_sort_key(g.name)))
-        people = sum(g.people for g in below)
+        late = sum(g.people for g in below)
         with force_locale(mail.LOCALE):
             subject = ngettext("Din enhet: %(num)d person har något försenat i LIS-portalen",
                                "Din enhet: %(num)d personer har något försenat i LIS-portalen",
-                               people)
+                               late)
         result.planned.append(Outgoing(
             ReminderKind.UNIT_DIGEST, manager_id, name, (address or "").strip(), subject,
             "unit_digest",
-            {"gaps": below, "people": people, "overdue": sum(g.overdue for g in below),
+            {"gaps": below, "people": late, "overdue": sum(g.overdue for g in below),
              "link": _link("/min-enhet/")},
             [g.as_json() for g in below]))
 
@@ -207,7 +204,7 @@ class RemindResult:
 
 
 def _require_in_subtree(actor: Person, person_ids: list[int]) -> None:
-    tree = unit_status.subtree(actor.id)
+    tree = subtree(actor.id)
     inside = set(db.session.scalars(select(tree.c.id).where(tree.c.id.in_(person_ids))))
     inside.add(actor.id)  # as unit_status.may_view: the viewer themselves
     if not set(person_ids) <= inside:

@@ -31,7 +31,6 @@ from app.services.audience_report import Tally
 from app.services.classifications import add_months
 from app.services.system_access import CoordinatorScope
 
-EVERYTHING = CoordinatorScope(True, frozenset())
 # The key figures of the trend, in the order the page shows them.
 KEY_FIGURES = ("documents", "trainings", "classified", "checklists")
 
@@ -66,15 +65,15 @@ def take(month: date | None = None) -> TakeResult:
     result = TakeResult(month)
     taken = set(db.session.scalars(select(FollowUpSnapshot.scope_key).where(
         FollowUpSnapshot.month == month)))
-    targets: list[tuple[int | None, str, CoordinatorScope]] = [(None, _("Koncernen"), EVERYTHING)]
-    targets += [(org.id, org.name, CoordinatorScope(False, frozenset({org.id})))
-                for org in roles.organizations()]
-    for organization_id, label, scope in targets:
+    targets: list[tuple[int | None, str]] = [(None, _("Koncernen"))]
+    targets += [(org.id, org.name) for org in roles.organizations()]
+    for organization_id, label in targets:
         key = scope_key_of(organization_id)
         if key in taken:
             result.skipped.append(label)
             continue
-        figures = group_status.as_figures(group_status.build(scope))
+        figures = group_status.as_figures(group_status.build(
+            CoordinatorScope.of(organization_id)))
         try:
             # A second run at the same moment loses the race on the unique constraint.
             with db.session.begin_nested():

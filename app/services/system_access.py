@@ -24,6 +24,13 @@ class CoordinatorScope:
     def covers(self, organization_id: int) -> bool:
         return self.everything or organization_id in self.organization_ids
 
+    @classmethod
+    def of(cls, organization_id: int | None) -> CoordinatorScope:
+        """The whole group (None), or one organization."""
+        if organization_id is None:
+            return cls(True, frozenset())
+        return cls(False, frozenset({organization_id}))
+
 
 def scope_from_grants(grants: list[tuple[Role, int | None]]) -> CoordinatorScope | None:
     """The coordinator scope that the grants give, or None when they make no coordinator."""

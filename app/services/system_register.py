@@ -209,6 +209,8 @@ class Coverage:
     welfare_risk_analysed: int = 0
     missing_owner: int = 0
     review_overdue: int = 0
+    open_actions: int = 0
+    overdue_actions: int = 0
 
     def add(self, row: SystemRow) -> None:
         self.systems += 1
@@ -221,6 +223,8 @@ class Coverage:
         self.welfare_risk_analysed += row.welfare_technology and row.risk_analysed
         self.missing_owner += row.missing_owner or row.missing_administrator
         self.review_overdue += row.review_overdue
+        self.open_actions += row.open_actions
+        self.overdue_actions += row.overdue_actions
 
 
 def coverage(rows: list[SystemRow], group_name: str) -> tuple[Coverage, list[Coverage]]:

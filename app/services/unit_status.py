@@ -14,30 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import CTE, ColumnElement, Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import OrgUnit, Person, PersonKind
-from app.services import Forbidden, checklist_progress
+from app.models import OrgUnit, Person, PersonKind, Role
+from app.services import Forbidden, checklist_progress, people
 from app.services.audience import kind_labels
 from app.services.audience_report import Tally
+from app.services.people import subtree
 from app.services.requirements import DOCUMENT, Requirement
 from app.text import fold, swedish_sort_key
 
 LIST_LIMIT = 250
-SORTS = ("name", "status")
-
-
-def subtree(manager_id: int) -> CTE:
-    """(id, root): everyone below the manager and the direct report they are under."""
-    # Not the manager themself when they are their own manager: their reports would come
-    # twice, once under themselves and once as their own root.
-    below = (select(Person.id.label("id"), Person.id.label("root"))
-             .where(Person.manager_id == manager_id, Person.id != manager_id)
-             .cte("subtree", recursive=True))
-    report = aliased(Person)
-    return below.union(select(report.id, below.c.root).where(report.manager_id == below.c.id))
 
 
 def may_view(viewer: Person, person_id: int) -> bool:
@@ -97,11 +86,6 @@ class Figures:
             into = self.per_requirement.setdefault(key, Tally(""))
             into.total += tally.total
             into.done += tally.done
-
-    @property
-    def missing(self) -> int:
-        return (self.documents.total - self.documents.done
-                + self.trainings.total - self.trainings.done)
 
 
 # Each requirement's progress is one number per person — 0 not asked, 1 asked, 1 + DONE
@@ -206,11 +190,8 @@ def rows_query(requirements: list[Requirement], where: list[ColumnElement[bool]]
     """The rows of the active people `where` picks, with their status per requirement and
     the checklists they hold."""
     checklist = checklist_progress.per_person(people=select(Person.id).where(*where))
-    report = aliased(Person)
     return (select(Person.id, Person.display_name, Person.username, Person.mail, Person.title,
-                   OrgUnit.path, Person.kind,
-                   exists().where(report.manager_id == Person.id, report.active.is_(True),
-                                  report.id != Person.id),
+                   OrgUnit.path, Person.kind, people.role_conditions(Person.id)[Role.MANAGER],
                    func.coalesce(checklist.c.total, 0), func.coalesce(checklist.c.done, 0),
                    *(r.status() for r in requirements))
             .outerjoin(OrgUnit, OrgUnit.id == Person.unit_id)
