@@ -33,6 +33,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     get_profile(app.config["LDAP_PROFILE"], app.config.get("LDAP_ATTRIBUTES"))
     _relative_sqlite_to_root(app)
     _postgres_options(app)
+    # A connection the server dropped (restart, pg_terminate_backend, failover) is found
+    # and replaced before a request uses it, instead of failing that request.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
 
     if app.config["PROXY_FIX"]:
         n = app.config["PROXY_FIX"]
@@ -67,10 +70,13 @@ def _postgres_options(app: Flask) -> None:
 
 
 def _relative_sqlite_to_root(app: Flask) -> None:
-    """Resolve `sqlite:///instance/...` against the project directory, not the cwd."""
+    """Resolve `sqlite:///instance/...` against the project directory, not the cwd.
+
+    A `sqlite:///file:...?uri=true` URL (e.g. `mode=ro`) is left to Flask-SQLAlchemy."""
     uri: str = app.config["SQLALCHEMY_DATABASE_URI"]
     prefix = "sqlite:///"
-    if uri.startswith(prefix) and not uri.startswith(prefix + "/") and ":memory:" not in uri:
+    if (uri.startswith(prefix) and not uri.startswith((prefix + "/", prefix + "file:"))
+            and ":memory:" not in uri):
         path = Path(app.root_path).parent / uri[len(prefix):]
         path.parent.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = prefix + str(path)
@@ -93,5 +99,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: Any) -> None:
+    """SQLite: a request that may write takes the write lock when its transaction begins.
+
+    A deferred transaction that reads and then writes fails at once with "database is
+    locked" when another writer got in between (the busy timeout cannot help it), so
+    POST requests begin IMMEDIATE and wait their turn instead. Pages that only read keep
+    a deferred transaction and never wait for writers (WAL).
+    """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _writing_request() else "BEGIN")
+
+
+def _writing_request() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
