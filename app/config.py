@@ -30,9 +30,16 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy URL; PostgreSQL as postgresql+psycopg://user:pw@host/db"),
     Setting("PORTAL_SECRET_KEY", "", "signs the session cookie; required outside demo/test"),
     Setting("PORTAL_DEMO", "0", "1 = demo sign-in without password (never in production)"),
-    Setting("PORTAL_COOKIE_SECURE", "0", "1 = session cookie only over HTTPS"),
+    Setting("PORTAL_COOKIE_SECURE", "0",
+            "1 = session cookie only over HTTPS, and HSTS (Strict-Transport-Security) "
+            "on every response"),
     Setting("PORTAL_PROXY_FIX", "0", "number of trusted reverse proxies in front"),
-    Setting("PORTAL_SESSION_HOURS", "10", "how long a sign-in lasts"),
+    Setting("PORTAL_SESSION_HOURS", "10",
+            "longest a sign-in lasts, however active the person is; checked by the server "
+            "on every request, and the cookie's expiry"),
+    Setting("PORTAL_SESSION_IDLE_HOURS", "8",
+            "a sign-in ends after this many hours without a request; checked by the server, "
+            "so a copied cookie stops working too"),
     Setting("PORTAL_LDAP_URL", "", "ldap:// or ldaps:// URL of the directory"),
     Setting("PORTAL_LDAP_BIND_DN", "", "service account used to look people up"),
     Setting("PORTAL_LDAP_BIND_PASSWORD", "", "its password"),
@@ -132,6 +139,7 @@ def from_environment() -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": _flag("PORTAL_COOKIE_SECURE"),
         "PROXY_FIX": int(env("PORTAL_PROXY_FIX") or 0),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(env("PORTAL_SESSION_HOURS"))),
+        "SESSION_IDLE_LIFETIME": timedelta(hours=float(env("PORTAL_SESSION_IDLE_HOURS"))),
         "LDAP_URL": env("PORTAL_LDAP_URL"),
         "LDAP_BIND_DN": env("PORTAL_LDAP_BIND_DN"),
         "LDAP_BIND_PASSWORD": env("PORTAL_LDAP_BIND_PASSWORD"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,17 @@ def test_postgresql_connections_run_without_jit(app):
     else:
         # SQLite gets no PostgreSQL connection options.
         assert "connect_args" not in app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+
+
+def test_session_time_limits_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PORTAL_DEMO", "1")
+    monkeypatch.delenv("PORTAL_SESSION_HOURS", raising=False)
+    monkeypatch.delenv("PORTAL_SESSION_IDLE_HOURS", raising=False)
+    app = create_app()
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=10)
+    assert app.config["SESSION_IDLE_LIFETIME"] == timedelta(hours=8)
+    monkeypatch.setenv("PORTAL_SESSION_HOURS", "12")
+    monkeypatch.setenv("PORTAL_SESSION_IDLE_HOURS", "0.5")
+    app = create_app()
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=12)
+    assert app.config["SESSION_IDLE_LIFETIME"] == timedelta(minutes=30)

@@ -51,6 +51,20 @@ def end_session(person: Person) -> None:
     audit.record(person, "auth.signed_out", "person", person.id)
 
 
+def expire_session(token: str, reason: str) -> Person | None:
+    """End a sign-in that went unused too long or lasted too long (`reason` idle/absolute).
+
+    Only a token that is still current is ended: a stale cookie from an earlier sign-in
+    must not sign the person out of the device they signed in on since. Ending it also
+    stops any copy of the cookie. The caller commits.
+    """
+    person = person_for_session(token)
+    if person is not None:
+        person.session_token = None
+        audit.record(person, "auth.session_expired", "person", person.id, {"reason": reason})
+    return person
+
+
 def _recent_failures(username: str, address: str, window: timedelta) -> int:
     since = utcnow() - window
     return db.session.scalar(select(func.count()).select_from(SignInAttempt).where(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote, urlsplit
+
 from flask import Blueprint, abort, current_app, flash, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app import htmx
+from app import htmx, security
 from app.blueprints.auth.forms import DemoSignInForm, LanguageForm, SignInForm
 from app.extensions import db
 from app.services import DomainError, auth, people
@@ -15,21 +17,47 @@ from app.web import render
 bp = Blueprint("auth", __name__)
 
 
+def _plain_path(target: str) -> bool:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target) or "\\" in target:
+        return False
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def _own_path(target: str | None) -> str | None:
+    """The target if it is a path on this site, else None: an open redirect helps phishing.
+
+    Browsers are lenient: they drop tabs and newlines inside URLs, read a backslash as a
+    slash and `//host` as another site, and some proxies decode %2F and %5C before routing.
+    So a target must start with a single slash and hold no control character or
+    backslash, and its path must stay so when percent-decoded (up to three times).
+    """
+    if not target or len(target) > 2000:
+        return None
+    layers = [target]
+    for _round in range(3):
+        layers.append(unquote(urlsplit(layers[-1]).path))
+    return target if all(_plain_path(layer) for layer in layers) else None
+
+
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: an open redirect would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.index")
+    """Where to go after signing in or choosing a language: own paths only, else home."""
+    return _own_path(target) or url_for("main.index")
 
 
 def _finish_sign_in(person) -> object:
     auth.start_session(person)
-    if person.locale is None and session.get("locale"):
-        people.set_locale(person, session["locale"])
+    locale = session.get("locale")
+    if person.locale is None and locale:
+        people.set_locale(person, locale)
     db.session.commit()
-    session.permanent = True
+    target = _safe_next(request.values.get("next"))
+    # Against session fixation: nothing from before the sign-in survives but the language.
+    security.begin_session(locale)
     login_user(person)
-    return htmx.redirect(_safe_next(request.values.get("next")))
+    return htmx.redirect(target)
 
 
 @bp.route("/logga-in", methods=["GET", "POST"])
@@ -38,6 +66,9 @@ def sign_in():
     if current_user.is_authenticated:
         return htmx.redirect(url_for("main.index"))
     form = SignInForm()
+    if request.method == "GET":
+        # The form carries the page asked for (login_required's ?next=) through the POST.
+        form.next.data = _own_path(request.args.get("next"))
     ldap_enabled = bool(current_app.config["LDAP_URL"])
     if form.validate_on_submit():
         try:
