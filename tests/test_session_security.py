@@ -313,6 +313,17 @@ def test_demo_sign_in_follows_next_only_to_own_paths(app):
     assert as_htmx == expected()
 
 
+def test_the_demo_sign_in_forms_carry_the_page_asked_for(app):
+    create_person("anna")
+    client = app.test_client()
+    asked = client.get("/dokument/")
+    page = client.get(asked.headers["Location"]).get_data(as_text=True)
+    demo_forms = page.split('class="demo-groups"')[1]
+    assert '<input type="hidden" name="next" value="/dokument/">' in demo_forms
+    evil = client.get("/logga-in", query_string={"next": "//evil.example"})
+    assert 'name="next" value="//evil.example"' not in evil.get_data(as_text=True)
+
+
 def test_password_sign_in_follows_next_only_to_own_paths(app, ldap_config):
     landed = {}
     for target in expected():
