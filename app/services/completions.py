@@ -179,10 +179,17 @@ def register_attendance(actor: Person, training: Training, person_ids: list[int]
         Person.id.in_(person_ids), audience.condition(),
         Person.organization_id.in_(scope.organization_ids)  # type: ignore[union-attr]
         if not scope.everything else true())))  # type: ignore[union-attr]
-    outside = [found[i].display_name for i in person_ids if i not in inside]
-    if outside:
-        raise DomainError(_("Utanför utbildningens målgrupp eller ditt ansvar: %(names)s.",
-                            names=", ".join(sorted(outside, key=swedish_sort_key))),
+    outside = [found[i] for i in person_ids if i not in inside]
+    # Only people the coordinator follows up are named: posting another organization's
+    # person ids must not reveal who they are.
+    named = [p.display_name for p in outside if scope.everything  # type: ignore[union-attr]
+             or p.organization_id in scope.organization_ids]  # type: ignore[union-attr]
+    if len(named) < len(outside):
+        raise DomainError(_("En eller flera valda personer ingår inte i det du samordnar."),
+                          field="person_ids")
+    if named:
+        raise DomainError(_("Utanför utbildningens målgrupp: %(names)s.",
+                            names=", ".join(sorted(named, key=swedish_sort_key))),
                           field="person_ids")
     holds = current([training.id], list(found))
     result = AttendanceResult([], [])
