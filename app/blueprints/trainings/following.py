@@ -17,7 +17,7 @@ from app.blueprints.trainings.managing import managed_training
 from app.blueprints.trainings.routes import bp
 from app.clock import today
 from app.extensions import db
-from app.models import Role, Training
+from app.models import Person, Role, Training
 from app.services import (
     DomainError,
     Forbidden,
@@ -29,7 +29,7 @@ from app.services import (
     training_status,
     trainings,
 )
-from app.services.system_access import scope_from_grants
+from app.services.system_access import CoordinatorScope, scope_from_grants
 from app.web import (
     coordinator_scope,
     current_grants,
@@ -119,19 +119,31 @@ def attendance(training_id: int):
     return htmx.redirect(url_for("trainings.report", training_id=training.id))
 
 
+def _participant(training: Training, scope: CoordinatorScope, person_id: int) -> Person:
+    """The person whose records the coordinator opens: someone in their organizations, or
+    someone with a record for the training (an import may name people outside). 404/403
+    before any input, so nobody else's name and unit can be looked up by id."""
+    person = people.with_details(person_id)
+    if person is None:
+        raise NotFound(_("Personen finns inte."))
+    in_scope = scope.everything or (person.organization_id is not None
+                                    and scope.covers(person.organization_id))
+    if not in_scope and not completions.history(training, person.id):
+        raise Forbidden(_("Personen ingår inte i det du samordnar."))
+    return person
+
+
 @bp.get("/utbildningar/<int:training_id>/deltagare/<int:person_id>")
 @require_role(Role.COORDINATOR)
 def participant(training_id: int, person_id: int):
     """One person's records for the training, newest first, and the correction form."""
-    training, _scope = managed_training(training_id)
-    return _participant_page(training, person_id, CorrectionForm(formdata=None))
+    training, scope = managed_training(training_id)
+    person = _participant(training, scope, person_id)
+    return _participant_page(training, person, CorrectionForm(formdata=None))
 
 
-def _participant_page(training: Training, person_id: int, form: CorrectionForm,
+def _participant_page(training: Training, person: Person, form: CorrectionForm,
                       status: int = 200) -> Any:
-    person = people.with_details(person_id)
-    if person is None:
-        raise NotFound(_("Personen finns inte."))
     return render("trainings/participant.html", training=training, person=person,
                   history=completions.history(training, person.id), form=form,
                   source_label=completions.source_labels(), status=status)
@@ -142,9 +154,10 @@ def _participant_page(training: Training, person_id: int, form: CorrectionForm,
 def correct(training_id: int, person_id: int):
     """Correct one person's record: a new row that supersedes the one that held."""
     training, scope = managed_training(training_id)
+    person = _participant(training, scope, person_id)
     form = CorrectionForm()
     if not form.validate_on_submit():
-        return _participant_page(training, person_id, form, 422)
+        return _participant_page(training, person, form, 422)
     try:
         completions.correct(current_user, training, person_id, form.completed_on.data,
                             form.note.data or "", scope)
@@ -153,7 +166,7 @@ def correct(training_id: int, person_id: int):
     except DomainError as error:
         db.session.rollback()
         form.add_error(error)
-        return _participant_page(training, person_id, form, 422)
+        return _participant_page(training, person, form, 422)
     db.session.commit()
     flash(_("Rättelsen är sparad; den tidigare uppgiften finns kvar i historiken."), "info")
     return htmx.redirect(url_for("trainings.participant", training_id=training.id,
