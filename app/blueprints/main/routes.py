@@ -1,6 +1,9 @@
-"""The start page, "Mina uppgifter"."""
+"""The start page, "Mina uppgifter", and the public accessibility statement."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
 
 from flask import Blueprint
 from flask_login import current_user, login_required
@@ -27,3 +30,18 @@ def index():
                   done_count=sum(1 for t in tasks if t.done), trainings=trainings,
                   checklists=lists, facts=checklist_facts.facts_for(lists),
                   access=Access(view=True, tick=True, on_behalf=False))
+
+
+# When the accessibility statement was made and last reviewed; it is reviewed every year,
+# and these change with it.
+STATEMENT_MADE_ON = date(2026, 12, 3)
+STATEMENT_REVIEWED_ON = date(2026, 12, 3)
+
+
+@bp.get("/tillganglighetsredogorelse")
+def accessibility_statement() -> Any:
+    """The accessibility statement that the law on digital public service (2018:1937)
+    requires. Public: anyone must be able to read it and learn how to report a shortcoming,
+    also someone who cannot sign in."""
+    return render("main/accessibility_statement.html", made_on=STATEMENT_MADE_ON,
+                  reviewed_on=STATEMENT_REVIEWED_ON)
