@@ -188,6 +188,10 @@ FIXED: dict[str, Any] = {
     # A governing document's body may hold 200,000 characters; URL-encoded Swedish text
     # takes up to 9 bytes a character (å is %C3%A5), so the default 500 kB is too small.
     "MAX_FORM_MEMORY_SIZE": 2_500_000,
+    # The whole body: Werkzeug reads a url-encoded body at once whatever
+    # MAX_FORM_MEMORY_SIZE says, and the CSRF check reads every POST's form, signed in or
+    # not. The two imports raise it for their own request (their files have own limits).
+    "MAX_CONTENT_LENGTH": 3_000_000,
 }
 
 

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Flask, abort, current_app, g, has_request_context, render_template
+from flask import Flask, Request, abort, current_app, g, has_request_context, render_template
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user, login_required
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 
 from app.htmx import wants_fragment
 from app.models import Role
@@ -113,8 +114,27 @@ def markdown(text: str) -> Any:
     return render_markdown(text)
 
 
+class _Parameters(ImmutableMultiDict):
+    """Query-string and form values with each NUL character replaced by U+FFFD, as HTML's
+    own parser does. Nobody types a NUL, PostgreSQL can neither store nor compare one (a
+    search or a saved field holding one ended in a 500), and SQLite's LIKE stops at it (a
+    search for it listed everything). Uploaded files are left as they are."""
+
+    def __init__(self, mapping: Any = None) -> None:
+        pairs = MultiDict(mapping).items(multi=True)
+        super().__init__([(key.replace("\0", "\ufffd"), value.replace("\0", "\ufffd")
+                           if isinstance(value, str) else value) for key, value in pairs])
+
+
+class PortalRequest(Request):
+    """Flask's request with NUL-free parameters (see _Parameters)."""
+
+    parameter_storage_class = _Parameters
+
+
 def init_app(app: Flask) -> None:
-    """Make the globals and filters available to every template."""
+    """Make the globals and filters available to every template; NUL-free parameters."""
+    app.request_class = PortalRequest
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters["moment"] = moment
     app.jinja_env.filters["day"] = day

@@ -125,7 +125,7 @@ def test_the_upload_page_explains_the_columns_with_an_example(client, group):
     assert 'enctype="multipart/form-data"' in html and 'type="file"' in html
     assert '<label for="file">CSV-fil med systemlistan</label>' in html
     assert 'aria-describedby="file-hint"' in html and 'name="csrf_token"' in html
-    assert "<caption>Kolumner i systemlistan</caption>" in html
+    assert re.search(r"<caption[^>]*>Kolumner i systemlistan</caption>", html)
     for column in system_import.COLUMNS:
         assert f"<code>{column}</code>" in html
     assert "kommatecken, blanksteg eller lodstreck (|)" in page
