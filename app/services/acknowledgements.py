@@ -120,14 +120,20 @@ def task_for(person: Person, roles: set[Role], document: Document) -> DocumentTa
     return tasks[0] if tasks else None
 
 
-def acknowledge(person: Person, roles: set[Role], document: Document, version_id: int | None
-                ) -> Acknowledgement:
-    """Record that the person read and understood the current version (once only)."""
+def acknowledge(person: Person, roles: set[Role], document: Document, version_id: int | None,
+                task: DocumentTask | None = None) -> Acknowledgement:
+    """Record that the person read and understood the current version (once only).
+
+    `task` is the person's task for the document when the caller already has it from
+    `tasks_for` in this transaction (so it is not computed twice); it then carries the
+    acknowledgement afterwards, for the answer to show.
+    """
     if document.withdrawn_at is not None:
         raise DomainError(_("Dokumentet är upphävt och ska inte längre kvitteras."))
     if not document.requires_acknowledgement:
         raise DomainError(_("Dokumentet behöver inte kvitteras."))
-    task = task_for(person, roles, document)
+    if task is None or task.document.id != document.id:
+        task = task_for(person, roles, document)
     if task is None:
         raise Forbidden(_("Dokumentet gäller inte dig, så du kan inte kvittera det."))
     version = db.session.get(DocumentVersion, version_id or 0)
@@ -147,12 +153,14 @@ def acknowledge(person: Person, roles: set[Role], document: Document, version_id
             db.session.add(ack)
     except IntegrityError:
         # The same person acknowledged the same version in another tab a moment ago.
-        return db.session.scalars(select(Acknowledgement).where(
+        task.acknowledgement = db.session.scalars(select(Acknowledgement).where(
             Acknowledgement.person_id == person.id,
             Acknowledgement.version_id == version.id)).one()
+        return task.acknowledgement
     audit.record(person, "document.acknowledged", "document", document.id,
                  {"version": version.number, "version_id": version.id,
                   "sha256": version.sha256})
+    task.acknowledgement = ack
     return ack
 
 

@@ -9,7 +9,7 @@ from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app import htmx
+from app import faults, htmx
 from app.blueprints.documents.forms import AcknowledgeForm
 from app.blueprints.documents.routes import bp
 from app.extensions import db
@@ -90,9 +90,12 @@ def _acknowledge_refused(document: Document, form: AcknowledgeForm, message: str
 def acknowledge(document_id: int):
     """"Jag har läst och förstått": the kvittens of the current version."""
     document = documents.get(document_id)
+    # Every task once: this document's decides the rights, all of them make the answer's
+    # list of what is left.
+    tasks = acknowledgements.tasks_for(current_user, current_roles())
+    task = next((t for t in tasks if t.document.id == document.id), None)
     # Rights before input: someone the document does not ask gets 403, not the form.
-    if (document.withdrawn_at is None and document.requires_acknowledgement
-            and acknowledgements.task_for(current_user, current_roles(), document) is None):
+    if document.withdrawn_at is None and document.requires_acknowledgement and task is None:
         raise Forbidden(_("Dokumentet gäller inte dig, så du kan inte kvittera det."))
     form = AcknowledgeForm()
     if not form.validate_on_submit():
@@ -103,18 +106,40 @@ def acknowledge(document_id: int):
     version_id = form.version_id.data or ""
     try:
         ack = acknowledgements.acknowledge(current_user, current_roles(), document,
-                                           int(version_id) if version_id.isdigit() else None)
+                                           int(version_id) if version_id.isdigit() else None,
+                                           task)
     except (Forbidden, NotFound):
         raise
     except DomainError as error:
         return _acknowledge_refused(document, form, error.message)
-    db.session.commit()
     message = _("Tack! Din kvittens av %(title)s är sparad.", title=document.title)
-    if htmx.wants_fragment():
-        return render_template("documents/_acknowledge_response.html", message=message,
-                               just_acknowledged=ack, **_page_context(document))
+    # The answer is rendered before the commit, from what this request already read:
+    # after it every loaded row would be expired and read again, one query each. A commit
+    # that fails still answers with the error page, never with this confirmation.
+    answer = _acknowledged(document, tasks, task, ack, message) \
+        if htmx.wants_fragment() else None
+    db.session.flush()  # kvittens and audit event both in the open transaction at the pause
+    faults.pause_point("acknowledgement.before_commit")
+    db.session.commit()
+    if answer is not None:
+        return answer
     flash(message, "info")
     return htmx.redirect(url_for("documents.show", document_id=document.id) + "#kvittens")
+
+
+def _acknowledged(document: Document, tasks: list[acknowledgements.DocumentTask],
+                  task: acknowledgements.DocumentTask | None, ack: Any, message: str) -> str:
+    """The kvittens section now confirmed, what is left to acknowledge and the message."""
+    if task is None:  # only for a document that asks nobody, which acknowledge() refuses
+        return render_template("documents/_acknowledge_response.html", message=message,
+                               just_acknowledged=ack, **_page_context(document))
+    chain = task.chain
+    return render_template(
+        "documents/_acknowledge_response.html", message=message, just_acknowledged=ack,
+        document=document, task=task, chain=chain, shown=chain.current,
+        open_tasks=[t for t in tasks if not t.done],
+        form=AcknowledgeForm(formdata=None, version_id=chain.current.id),
+        history=acknowledgements.acknowledgements_of(current_user, document))
 
 
 @bp.get("/dokument/<int:document_id>/jamfor")
