@@ -188,6 +188,11 @@ def set_checked(actor: Person, access: Access, assignment: ChecklistAssignment,
     if not (access.tick or access.on_behalf):
         raise Forbidden(_("Bara den som har checklistan bockar av dess punkter."))
     _check_tickable(assignment, item)
+    # One tick at a time per checklist: the same tick from two tabs, or by two of a
+    # system's administrators, at the same moment would otherwise both find the item
+    # open and both be written (PostgreSQL; SQLite's POST already holds the write lock).
+    db.session.execute(select(ChecklistAssignment.id).where(
+        ChecklistAssignment.id == assignment.id).with_for_update())
     latest = db.session.scalar(select(ItemCheck).where(
         ItemCheck.assignment_id == assignment.id, ItemCheck.item_id == item.id)
         .order_by(ItemCheck.id.desc()).limit(1))
