@@ -55,9 +55,9 @@ from ldap_sync import sync
 from ldap_sync.source import LdifSource
 from tests.conftest import DEMO_LDIF, base_config
 from tests.test_browser import (
-    AXE_SOURCE,
     Portal,
     _axe_report,
+    _axe_with_details_open,
     _demo_select,
     _sign_in,
     _watch_console,
@@ -66,17 +66,6 @@ from tests.test_browser import (
 )
 
 pytestmark = pytest.mark.browser
-
-# The same WCAG 2.1 A/AA rules as tests/test_browser.py's AXE_RUN; `resultTypes` leaves out
-# the list of every node that passed, which takes most of axe-core's time on the big pages
-# (Samordning's list of people, the register) and changes nothing about the violations.
-AXE_RUN = """() => axe.run(document, {
-    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
-    resultTypes: ['violations']
-}).then(result => result.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help,
-    target: v.nodes.length ? v.nodes[0].target : [], html: v.nodes.length ? v.nodes[0].html : ''
-})))"""
 
 STATEMENT = "/tillganglighetsredogorelse"
 POLICY = "Informationssäkerhetspolicy"
@@ -224,13 +213,6 @@ def sweep_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SweepPort
 @pytest.fixture
 def portal(sweep_portal: SweepPortal) -> Portal:
     return sweep_portal.portal
-
-
-def _axe_with_details_open(page: Page) -> list[dict]:
-    """axe-core with every <details> of the page open, so the forms in them are checked."""
-    page.evaluate("document.querySelectorAll('main details').forEach(d => { d.open = true; })")
-    page.evaluate(AXE_SOURCE.read_text("utf-8"))
-    return page.evaluate(AXE_RUN)
 
 
 def _visit(sweep: SweepPortal, page: Page, path: str, violations: dict[str, list[dict]],
