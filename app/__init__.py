@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config as portal_config
-from app.extensions import babel, csrf, db, login_manager, migrate
+from app.extensions import babel, csrf, db, login_manager, migrate, wants_write_lock
 
 DEMO_SECRET_KEY = "demo-not-secret"  # noqa: S105 - only ever used in demo and test mode
 
@@ -113,4 +113,6 @@ def _sqlite_begin(conn: Any) -> None:
 def _writing_request() -> bool:
     from flask import has_request_context, request
 
+    if wants_write_lock():
+        return True
     return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")

@@ -1,5 +1,9 @@
 """Flask extensions, created unbound and attached in create_app()."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -29,3 +33,22 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+# Set while a service writes from a request that otherwise only reads (see app/__init__.py:
+# on SQLite such a transaction must begin IMMEDIATE).
+_write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+
+def wants_write_lock() -> bool:
+    return _write_intent.get()
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside take SQLite's write lock at once, as a POST's do."""
+    token = _write_intent.set(True)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)

@@ -28,6 +28,7 @@ from app.models.follow_up import (
 )
 from app.models.organizations import Organization, OrganizationKind, OrgUnit
 from app.models.people import GrantSource, Person, PersonKind, PersonSource, Role, RoleGrant
+from app.models.progress import RequirementSlot, RequirementSlotVersion
 from app.models.sync import SyncChange, SyncLock, SyncRun, SyncStatus, SyncTrigger
 from app.models.systems import (
     ActionPlanItem,
@@ -75,6 +76,8 @@ __all__ = [
     "PersonSource",
     "ProofMethod",
     "Reminder",
+    "RequirementSlot",
+    "RequirementSlotVersion",
     "ReminderKind",
     "Risk",
     "RiskAnalysis",

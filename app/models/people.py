@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, String, text
+from sqlalchemy import BigInteger, DateTime, Enum, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
@@ -96,6 +96,12 @@ class Person(db.Model):
     locale: Mapped[str | None] = mapped_column(String(10))
     # Rotated at sign-in and sign-out; the session cookie carries it (see services.auth).
     session_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Derived, never evidence: one bit per current requirement (see RequirementSlot) that
+    # says the person has done it. Database triggers set it when an acknowledgement or a
+    # training completion is written; app.services.progress recomputes a bit whenever its
+    # requirement changes. Deferred: only SQL statements read it.
+    requirement_done_bits: Mapped[int] = mapped_column(BigInteger, default=0,
+                                                       server_default="0", deferred=True)
 
     organization: Mapped[Organization | None] = relationship()
     unit: Mapped[OrgUnit | None] = relationship()

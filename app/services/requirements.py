@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, case, false, literal, or_, select
 from app.clock import local_time, today, utc_start_of
 from app.extensions import db
 from app.models import Acknowledgement, Document, Person, Training, TrainingCompletion
-from app.services import acknowledgements, adoptions, completions, trainings
+from app.services import acknowledgements, adoptions, completions, progress, trainings
 from app.services.acknowledgements import Chain, live_documents
 from app.services.audience import Audience, AudienceRule, UnitTree
 from app.services.completions import NEWCOMER_DAYS
@@ -101,7 +101,17 @@ class Requirement:
 
 def current() -> list[Requirement]:
     """The documents in force that ask for acknowledgement and the trainings of the
-    current period, documents first, each in title order; in five queries."""
+    current period, documents first, each in title order, reading whether each person has
+    done them from their stored progress; in six queries (more, and a commit, when a
+    requirement changed since its stored progress was computed: see app.services.progress
+    — call this before writing anything)."""
+    return progress.bind(from_evidence())
+
+
+def from_evidence() -> list[Requirement]:
+    """The same requirements, each deciding "done" by looking up the person's
+    acknowledgements and completions: what the stored progress must always agree with.
+    In five queries."""
     documents = live_documents()
     chains = version_headers([d.id for d in documents])
     documents = [d for d in documents if d.id in chains]
