@@ -25,7 +25,8 @@ def latest_checks(*held: ColumnElement[bool]) -> Subquery:
             .where(*held).group_by(ItemCheck.assignment_id, ItemCheck.item_id).subquery())
 
 
-def per_assignment(period: int | None = None, people: Select | None = None) -> Subquery:
+def per_assignment(period: int | None = None, people: Select | list[int] | None = None
+                   ) -> Subquery:
     """One row per held assignment of the period: assignment_id, assignee_id, role, total
     (items the period asks for) and done (items whose latest check is a tick); only the
     assignments of `people` (a select of person ids) when given, so a team's figures do
@@ -54,7 +55,8 @@ def per_assignment(period: int | None = None, people: Select | None = None) -> S
             .subquery())
 
 
-def per_person(period: int | None = None, people: Select | None = None) -> Subquery:
+def per_person(period: int | None = None, people: Select | list[int] | None = None
+               ) -> Subquery:
     """person_id, total and done summed over the checklists each person (of `people`)
     holds."""
     rows = per_assignment(period, people)

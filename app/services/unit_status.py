@@ -131,10 +131,12 @@ def figures_under(manager_id: int, requirements: list[Requirement]
                    .tuples().all())
     root_of.pop(manager_id, None)
     if len(root_of) <= SMALL_UNIT:
-        people: Select | list[int] = list(root_of)
+        people: list[int] | None = list(root_of)
         group, source = Person.id, select(Person).where(Person.id.in_(people))
     else:
-        people, group = select(tree.c.id), tree.c.root
+        # Everyone's checklists (a few thousand) cost less to count than restricting
+        # them to the subtree, which would walk the reporting lines a second time.
+        people, group = None, tree.c.root
         source = select(Person).join(tree, tree.c.id == Person.id).where(
             Person.id != manager_id)
     checklist = checklist_progress.per_person(people=people)
