@@ -481,6 +481,29 @@ def _listed(count: int) -> str:
     return _people(count) + "."
 
 
+def _header_and_names_stay_in_view(table: Locator) -> None:
+    """Scrolled to the far bottom right of its region, the table's header row is still at
+    the region's top edge and the names at its left edge (WCAG 1.4.10 with wide tables), on
+    a small screen."""
+    page = table.page
+    before = page.viewport_size
+    page.set_viewport_size({"width": 480, "height": 720})
+    region = table.locator("xpath=..")
+    scrolled = region.evaluate(
+        "r => { r.scrollTop = r.scrollHeight; r.scrollLeft = r.scrollWidth;"
+        " return [r.scrollTop, r.scrollLeft]; }")
+    assert min(scrolled) > 0, f"the region did not scroll both ways: {scrolled}"
+    edge = region.evaluate("r => { const b = r.getBoundingClientRect();"
+                           " return [b.top + r.clientTop, b.left + r.clientLeft]; }")
+    header = table.locator("thead th").first.bounding_box()
+    name = table.locator("tbody th[scope=row]").last.bounding_box()
+    assert header is not None and name is not None
+    assert abs(header["y"] - edge[0]) < 1, (header, edge)
+    assert abs(name["x"] - edge[1]) < 1, (name, edge)
+    if before is not None:
+        page.set_viewport_size(before)
+
+
 def test_coordination_and_a_list_behind_a_figure_pass_axe(follow_up_portal: FollowUpPortal,
                                                           page: Page) -> None:
     fp = follow_up_portal
@@ -519,6 +542,7 @@ def test_coordination_and_a_list_behind_a_figure_pass_axe(follow_up_portal: Foll
     page.get_by_role("link", name="Visa alla som det gäller").click()
     expect(heading).to_have_text("Personer")
     expect(page.locator("#people-count")).to_have_text(_listed(asked))
+    _header_and_names_stay_in_view(listed)
 
     # The system owners' checklists behind their figure, least done first.
     page.go_back()
