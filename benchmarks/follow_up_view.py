@@ -24,6 +24,14 @@ as a request has):
                       most left first: the list a search or a filter shows; no target)
   * group view        GET /samordning/ as the coordinator for the whole group;
                       group_status.build()
+  * stored progress   requirements.current() when every person's stored bits must be
+                      computed from nothing, and when one requirement's bit is wrong for
+                      everyone (a new major version at worst); 3 calls each, the set-up
+                      before each call not timed; no target
+
+The views count from the stored progress (app/services/progress.py): the first call of
+each view is the warm-up, so its one-off computation is not in the view's figures but in
+the two "stored progress" lines.
 
 It prints, per view, the median and fastest of --runs calls after one warm-up call (3
 calls when the warm-up took over a second, 1 when it took over three, so the whole run
@@ -61,12 +69,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
-from sqlalchemy import select, text  # noqa: E402
+from sqlalchemy import case, delete, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app.extensions import db  # noqa: E402
-from app.models import Person  # noqa: E402
-from app.services import group_status, requirements, unit_status  # noqa: E402
+from app.models import Person, RequirementSlot  # noqa: E402
+from app.services import group_status, progress, requirements, unit_status  # noqa: E402
 from app.services.system_access import CoordinatorScope  # noqa: E402
 from benchmarks import bigdata  # noqa: E402
 from benchmarks.documents_view import Counter  # noqa: E402
@@ -166,6 +174,45 @@ def time_service(counter: Counter, app: Flask, call: Callable[[], Any], runs: in
     return _figures(result, times, counts)
 
 
+def time_recompute(counter: Counter, app: Flask, runs: int, every_bit: bool,
+                   result: Result) -> Result:
+    """Time requirements.current() when stored progress must be computed again: every
+    bit from nothing (the first use after this migration), or one requirement's bit with
+    every person's bit wrong (the worst case of a new version). The set-up before each
+    call is not timed."""
+    mask = 1 << 0
+
+    def spoil() -> None:
+        with app.app_context():
+            if every_bit:
+                db.session.execute(delete(RequirementSlot))
+                db.session.execute(update(Person).values(requirement_done_bits=0))
+            else:
+                db.session.execute(update(RequirementSlot).where(RequirementSlot.bit == 0)
+                                   .values(digest="stale"))
+                flipped = case((progress.done_bit(0), Person.requirement_done_bits - mask),
+                               else_=Person.requirement_done_bits + mask)
+                db.session.execute(update(Person).values(requirement_done_bits=flipped))
+            db.session.commit()
+
+    def recompute() -> int:
+        with app.test_request_context():
+            found = requirements.current()
+            return sum(1 for r in found if "requirement_done_bits" in str(r.done))
+
+    times, counts = [], []
+    for _ in range(runs):
+        spoil()
+        with counter:
+            counter.statements.clear()
+            start = time.perf_counter()
+            bound = recompute()
+            times.append((time.perf_counter() - start) * 1000)
+            counts.append(len(counter.statements))
+    result.note = f"{bound} requirements read from stored bits afterwards"
+    return _figures(result, times, counts)
+
+
 def _first_report(manager_id: int) -> str:
     """The display name of one active direct report, to find on the manager's page."""
     return db.session.scalar(select(Person.display_name).where(
@@ -184,6 +231,11 @@ def build(app: Flask, backend: str, below: int) -> bigdata.Group:
     print(f"{backend}: built in {built:.1f} s — {group.active} active people, "
           f"{group.below_director} below the director; rows: "
           + ", ".join(f"{table} {n}" for table, n in group.rows.items()), flush=True)
+    with app.test_request_context():  # the stored progress, as the first page would
+        start = time.perf_counter()
+        requirements.current()
+        print(f"{backend}: stored progress computed in {time.perf_counter() - start:.2f} s",
+              flush=True)
     return group
 
 
@@ -248,6 +300,10 @@ def measure(app: Flask, backend: str, group: bigdata.Group, runs: int) -> list[R
          page(group.coordinator_id, "/samordning/", "Exempelby kommun")),
         ("group: group_status.build", GROUP_MS,
          service(lambda: group_status.build(scope), whole_group)),
+        ("stored progress: every bit from nothing", None,
+         lambda result: time_recompute(counter, app, 3, True, result)),
+        ("stored progress: one bit, everyone changed", None,
+         lambda result: time_recompute(counter, app, 3, False, result)),
     ]
     results = []
     for label, target, measure_view in views:
