@@ -168,7 +168,7 @@ def test_a_new_training_and_a_withdrawn_document_are_noticed(app, world):
 
 
 def test_more_requirements_than_bits_are_counted_from_the_evidence_and_freed_bits_reused(
-        app, world, monkeypatch):
+        app, world, monkeypatch, count_queries):
     monkeypatch.setattr(progress, "SLOT_COUNT", 2)
     people, policy = world["people"], world["policy"]
     acknowledgements.acknowledge(people[0], EMPLOYEE, policy, version_of(policy))
@@ -176,6 +176,9 @@ def test_more_requirements_than_bits_are_counted_from_the_evidence_and_freed_bit
     assert len(stored) == 3
     assert [reads_bits(r) for r in stored] == [True, True, False]
     assert statuses(stored) == statuses(evidence)
+    with count_queries() as counter:  # nothing left to recompute: the usual six queries
+        requirements.current()
+    assert counter.count == 6, counter.statements
 
     policy.withdrawn_at = utcnow()
     db.session.flush()

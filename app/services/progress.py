@@ -59,8 +59,7 @@ def bind(requirements: list[Requirement]) -> list[Requirement]:
     Stale or missing bits are recomputed first — in a transaction of their own, which
     commits: call this before writing anything."""
     slots = _current_slots()
-    stale = any(slots.get(r.key, (0, None))[1] != digest(r) for r in requirements)
-    if stale and _refresh(requirements):
+    if _stale(requirements, slots) and _refresh(requirements):
         slots = _current_slots()
     bound = []
     for requirement in requirements:
@@ -69,6 +68,15 @@ def bind(requirements: list[Requirement]) -> list[Requirement]:
             requirement = dataclasses.replace(requirement, done=done_bit(bit))
         bound.append(requirement)
     return bound
+
+
+def _stale(requirements: list[Requirement], slots: dict[str, tuple[int, str]]) -> bool:
+    """A bit to recompute: a slot whose digest differs, or a requirement without a slot
+    while a slot is free (beyond SLOT_COUNT, there is nothing to do on every page)."""
+    if any(r.key in slots and slots[r.key][1] != digest(r) for r in requirements):
+        return True
+    in_use = sum(1 for r in requirements if r.key in slots)
+    return in_use < len(requirements) and in_use < SLOT_COUNT
 
 
 # Whether the session's transaction has written anything: the recomputation commits, and
