@@ -114,7 +114,7 @@ def _refresh(requirements: list[Requirement]) -> bool:
     try:
         session.commit()  # a read-only page's snapshot must not hide what others wrote
         with writing():
-            refresh(requirements)
+            _recompute_stale(requirements)
             session.commit()
     except DBAPIError:
         session.rollback()
@@ -126,7 +126,7 @@ def _refresh(requirements: list[Requirement]) -> bool:
     return True
 
 
-def refresh(requirements: list[Requirement]) -> None:
+def _recompute_stale(requirements: list[Requirement]) -> None:
     """Give every requirement a slot (up to SLOT_COUNT; more are counted from the evidence)
     and recompute each bit whose digest changed, for every person."""
     if db.session.get_bind().dialect.name == "postgresql":
